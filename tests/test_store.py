@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.test_parse import MOD_FIELDS
+from tracker.errors import GuardError
+from tracker.records import HCPCS, ParsedRelease, Record, ReleaseInfo
+from tracker.store import Guard, Store
+
+
+def _release(label: str, codes: int, *, variant: str = "", sha: str = "s") -> ParsedRelease:
+    records = tuple(
+        Record(f"A{i:04d}", {"code": f"A{i:04d}", "long_description": f"Invented {i}{variant}"})
+        for i in range(codes)
+    )
+    year, _, quarter = label.partition("-Q")
+    month = 3 * int(quarter) - 2 if quarter else 1
+    return ParsedRelease(HCPCS, label, date(int(year), month, 1), f"{label}.txt", sha, records)
+
+
+GUARD = Guard(max_drop=0.10, min_codes=5)
+
+
+def test_import_is_idempotent_and_revisions_get_suffixes(store: Store) -> None:
+    first = store.add_release(_release("2025-Q4", 10), guard=GUARD)
+    again = store.add_release(_release("2025-Q4", 10, sha="other file, same records"), guard=GUARD)
+    repost = store.add_release(_release("2025-Q4", 10, variant="x"), guard=GUARD)
+    assert (first.status, again.status, repost.status) == ("imported", "already", "imported")
+    assert again.release == first.release
+    assert repost.release.info == ReleaseInfo(
+        HCPCS, "2025-Q4.2", date(2025, 10, 1), 2, "2025-Q4.txt", "s", "annual"
+    )
+    assert repost.predecessor == first.release
+    assert [r.info.label for r in store.releases()] == ["2025-Q4", "2025-Q4.2"]
+    assert store.records("2025-Q4.2")["A0003"].get("long_description") == "Invented 3x"
+    assert store.records("2025-Q4")["A0003"].get("long_description") == "Invented 3"
+
+
+def test_unchanged_records_are_stored_once(store: Store) -> None:
+    store.add_release(_release("2025", 100), guard=GUARD)
+    store.add_release(_release("2025-Q2", 101), guard=GUARD)
+    with store.session() as session:
+        count = session.connection().exec_driver_sql("select count(*) from record_version").scalar()
+    assert count == 101
+
+
+def test_guard_refuses_a_big_drop_and_stores_nothing(store: Store) -> None:
+    store.add_release(_release("2025", 100), guard=GUARD)
+    with pytest.raises(GuardError) as err:
+        store.add_release(_release("2025-Q2", 89), guard=GUARD)
+    assert str(err.value) == (
+        "2025-Q2.txt: 89 codes, 11.0% fewer than 2025 (100), over the 10% limit "
+        "(truncated or wrong file?); use --force if it is real"
+    )
+    assert [r.info.label for r in store.releases()] == ["2025"]
+    forced = store.add_release(_release("2025-Q2", 89), guard=GUARD, force=True)
+    assert forced.status == "imported"
+
+
+def test_guard_floor(store: Store) -> None:
+    with pytest.raises(GuardError) as err:
+        store.add_release(_release("2025", 4), guard=GUARD)
+    assert str(err.value) == (
+        "2025.txt: only 4 codes, below the floor of 5 (truncated or wrong file?); "
+        "use --force if it is real"
+    )
+    assert store.releases() == []
+
+
+def test_predecessor_follows_effective_dates_not_import_order(store: Store) -> None:
+    store.add_release(_release("2026", 10), guard=GUARD)
+    late = store.add_release(_release("2025-Q3", 10, variant="old"), guard=GUARD)
+    assert late.predecessor is None
+    assert [r.info.label for r in store.releases()] == ["2025-Q3", "2026"]
+    newest = store.releases()[-1]
+    prev = store.predecessor(newest.info)
+    assert prev is not None and prev.info.label == "2025-Q3"
+
+
+def test_code_versions(store: Store) -> None:
+    store.add_release(_release("2025", 10), guard=GUARD)
+    store.add_release(_release("2025-Q2", 9, variant="x"), guard=GUARD)
+    versions = store.code_versions("A0009")
+    assert [(r.info.label, rec.get("long_description") if rec else None) for r, rec in versions] == [
+        ("2025", "Invented 9"),
+        ("2025-Q2", None),
+    ]
+
+
+def test_modifier_fields_roundtrip(store: Store) -> None:
+    record = Record("ZX", {"code": "ZX", "tos": ("1", "P"), **MOD_FIELDS})
+    parsed = ParsedRelease(HCPCS, "2025", date(2025, 1, 1), "f", "s", (record,))
+    store.add_release(parsed)
+    assert store.records("2025") == {"ZX": record}

@@ -1,0 +1,321 @@
+"""Read a HCPCS release (CMS ZIP, bare ANWEB text file, or ANWEB workbook) into records.
+
+Pure apart from reading the one file it is given; raises ``InputError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from pathlib import Path, PurePosixPath
+
+from tracker.errors import InputError
+from tracker.identity import identity_from_label, identity_from_name
+from tracker.layout import CONTINUATION_IDS, FIELDS, FIRST_LINE_IDS, RECORD_LENGTH, Field
+from tracker.records import HCPCS, ParsedRelease, Record, Value
+
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a real release ZIP unpacks to under 10 MB
+
+# The action code (position 293) is the last field a first-line record must reach; shorter
+# ones were cut off (a truncated file), unlike continuation records, which CMS cuts to 91.
+_MIN_FIRST_LINE = 293
+_CODE = re.compile(r"[A-Z0-9]{5}|   [A-Z0-9]{2}")
+# ZIPs since 2024 hold several *ANWEB* members; only one is the data file.
+_NOT_DATA = re.compile(r"correction|transaction|trans[ _]?report|record ?layout", re.IGNORECASE)
+_HEADER_SCAN_ROWS = 40
+
+
+def read_release(
+    path: Path, *, label: str | None = None, effective: date | None = None
+) -> ParsedRelease:
+    """Read one release file; ``label``/``effective`` override what its name says."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(source, f"cannot read file ({exc.strerror})") from None
+    if not data:
+        raise InputError(source, "file is empty")
+    member, payload = _data_member(source, path.name, data)
+    records = _parse_payload(
+        f"{source}:{member}" if member != path.name else source, member, payload
+    )
+    names = (member, path.name)
+    return ParsedRelease(
+        code_set=HCPCS,
+        base_label=_label(source, names, label),
+        effective=effective or _effective(source, names, label),
+        source_name=path.name if member == path.name else f"{path.name}:{member}",
+        sha256=hashlib.sha256(data).hexdigest(),
+        records=records,
+        kind=_kind(names, label),
+    )
+
+
+def _parse_payload(source: str, member: str, payload: bytes) -> tuple[Record, ...]:
+    suffix = PurePosixPath(member).suffix.lower()
+    if suffix == ".xlsx":
+        return parse_workbook(source, payload)
+    if suffix == ".xls":
+        raise InputError(source, "legacy .xls workbooks are not supported; import the ANWEB .txt")
+    return parse_text(source, payload)
+
+
+# --- identity ------------------------------------------------------------------------------
+
+
+def _label(source: str, names: Sequence[str], label: str | None) -> str:
+    if label is not None:
+        try:
+            return identity_from_label(label).label
+        except ValueError as exc:
+            raise InputError(source, f"{exc}; use e.g. --label 2026 or --label 2026-Q2") from None
+    for name in names:
+        identity = identity_from_name(name)
+        if identity is not None:
+            return identity.label
+    raise InputError(source, "the file name names no release year; give --label and --effective")
+
+
+def _effective(source: str, names: Sequence[str], label: str | None) -> date:
+    return identity_from_label(_label(source, names, label)).effective
+
+
+def _kind(names: Sequence[str], label: str | None) -> str:
+    if label is not None:
+        return identity_from_label(label).kind
+    for name in names:
+        identity = identity_from_name(name)
+        if identity is not None:
+            return identity.kind
+    return "annual"
+
+
+# --- containers ----------------------------------------------------------------------------
+
+
+def _data_member(source: str, name: str, data: bytes) -> tuple[str, bytes]:
+    """The data file's name and bytes: the file itself, or the ANWEB member of a ZIP."""
+    if data[:4] == b"PK\x03\x04" and name.lower().endswith(".xlsx"):
+        return name, data
+    if data[:2] != b"PK":
+        if name.lower().endswith(".zip") or _looks_like_html(data):
+            raise InputError(source, _not_a_zip(data))
+        return name, data
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise InputError(source, "is not a readable ZIP (truncated or damaged download?)") from None
+    with archive:
+        check_members(source, archive.infolist())
+        member = pick_data_member(source, [info.filename for info in archive.infolist()])
+        try:
+            return PurePosixPath(member).name, archive.read(member)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise InputError(source, f"member {member} is damaged ({exc})") from None
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml"))
+
+
+def _not_a_zip(data: bytes) -> str:
+    if _looks_like_html(data):
+        return "is an HTML page, not a ZIP (CMS answers a wrong URL with a Page Not Found page)"
+    return "is not a ZIP file"
+
+
+def check_members(source: str, members: Iterable[zipfile.ZipInfo]) -> None:
+    """Refuse unsafe member names and ZIP bombs before anything is unpacked."""
+    total = 0
+    for info in members:
+        name = info.filename
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if name.startswith(("/", "\\")) or ".." in parts or re.match(r"[A-Za-z]:", name):
+            raise InputError(source, f"unsafe member name {name!r} in ZIP")
+        total += info.file_size
+    if total > MAX_UNPACKED_BYTES:
+        raise InputError(source, f"ZIP unpacks to {total} bytes, over the {MAX_UNPACKED_BYTES} cap")
+
+
+def pick_data_member(source: str, names: Sequence[str]) -> str:
+    """The ANWEB data file among a ZIP's members: text preferred over its workbook copy."""
+    data = [
+        n for n in names if "anweb" in n.lower() and not _NOT_DATA.search(PurePosixPath(n).name)
+    ]
+    for suffix in (".txt", ".xlsx"):
+        found = [n for n in data if n.lower().endswith(suffix)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise InputError(source, f"several ANWEB data files in ZIP: {', '.join(sorted(found))}")
+    raise InputError(source, "ZIP holds no ANWEB data file (*ANWEB*.txt or *ANWEB*.xlsx)")
+
+
+# --- fixed-width text ----------------------------------------------------------------------
+
+
+def parse_text(source: str, payload: bytes) -> tuple[Record, ...]:
+    """Parse the fixed-width ANWEB text: first-line records, continuations, disclaimers."""
+    try:
+        text = payload.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            source, f"byte {exc.start} is not cp1252 text; is this an ANWEB file?"
+        ) from None
+    records: dict[str, tuple[dict[str, Value], list[str]]] = {}
+    last: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        kind = _line_kind(line)
+        if kind is None:
+            if not records:
+                continue  # disclaimer lines before the first record (2018, 2020 files)
+            raise InputError(source, f"line {number} is not a HCPCS record: {line[:40].strip()!r}")
+        code = line[:5].strip()
+        if kind == "continuation":
+            if code != last:
+                raise InputError(source, f"line {number}: continuation of {code} without its first line")
+            records[code][1].append(_slice(line, FIELDS[3]))
+            continue
+        if len(line) < _MIN_FIRST_LINE:
+            raise InputError(
+                source, f"line {number} is cut short at {len(line)} characters (truncated file?)"
+            )
+        if line[RECORD_LENGTH:].strip():
+            raise InputError(source, f"line {number} has text past column {RECORD_LENGTH}")
+        if code in records:
+            raise InputError(source, f"line {number}: code {code} appears twice")
+        fields = _fields(line)
+        records[code] = (fields, [str(fields["long_description"])])
+        last = code
+    if not records:
+        raise InputError(source, "no HCPCS records found")
+    return tuple(_record(code, fields, parts) for code, (fields, parts) in records.items())
+
+
+def _line_kind(line: str) -> str | None:
+    if len(line) < 12 or not _CODE.fullmatch(line[:5]) or not line[5:10].isdigit():
+        return None
+    if line[10] in FIRST_LINE_IDS:
+        return "first"
+    if line[10] in CONTINUATION_IDS:
+        return "continuation"
+    return None
+
+
+def _slice(line: str, field: Field, occurrence: int = 0) -> str:
+    start = field.start - 1 + occurrence * field.width
+    return line[start : start + field.width].strip()
+
+
+def _fields(line: str) -> dict[str, Value]:
+    fields: dict[str, Value] = {}
+    for field in FIELDS:
+        if field.occurs == 1:
+            fields[field.name] = _slice(line, field)
+        else:
+            fields[field.name] = _trim(_slice(line, field, i) for i in range(field.occurs))
+    return fields
+
+
+def _trim(values: Iterable[str]) -> tuple[str, ...]:
+    """A repeated field as a tuple without its trailing blank occurrences."""
+    items = list(values)
+    while items and not items[-1]:
+        items.pop()
+    return tuple(items)
+
+
+def _record(code: str, fields: dict[str, Value], parts: list[str]) -> Record:
+    # The text file wraps the long description into 80-character pieces (record ids 4/8);
+    # the workbook holds it in one cell. A double space at a wrap point is lost in the text
+    # (C9754, G0417 in January 2026), so descriptions are compared with white space folded.
+    fields["long_description"] = " ".join(parts)
+    return _normalised(code, fields)
+
+
+def _normalised(code: str, fields: dict[str, Value]) -> Record:
+    for name in ("long_description", "short_description"):
+        fields[name] = " ".join(str(fields[name]).split())
+    return Record(code, {name: value for name, value in fields.items() if value})
+
+
+# --- workbook ------------------------------------------------------------------------------
+
+
+def parse_workbook(source: str, payload: bytes) -> tuple[Record, ...]:
+    """Parse CMS's xlsx copy: one row per code, header in row 1 or after a disclaimer block."""
+    import openpyxl  # imported here: loading it costs start-up time for every other command
+
+    try:
+        with warnings.catch_warnings():
+            # CMS workbooks carry page headers openpyxl cannot parse; they hold no data.
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(io.BytesIO(payload), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise InputError(
+            source, f"is not a readable xlsx workbook ({type(exc).__name__})"
+        ) from None
+    try:
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            columns = _find_header(rows)
+            if columns is not None:
+                return _workbook_records(source, rows, columns)
+    finally:
+        book.close()
+    raise InputError(
+        source, "no sheet has the ANWEB header row (HCPC, SEQNUM, RECID, LONG DESCRIPTION, ...)"
+    )
+
+
+def _find_header(rows: Iterator[tuple[object, ...]]) -> dict[str, int] | None:
+    for _, row in zip(range(_HEADER_SCAN_ROWS), rows, strict=False):
+        names = [_cell(v).upper() for v in row]
+        if names and names[0] == "HCPC":
+            index = {name: i for i, name in enumerate(names) if name}
+            if all(h in index for f in FIELDS for h in f.headers()):
+                return index
+            return None
+    return None
+
+
+def _workbook_records(
+    source: str, rows: Iterator[tuple[object, ...]], columns: dict[str, int]
+) -> tuple[Record, ...]:
+    records: dict[str, Record] = {}
+    for row in rows:
+        cells = [_cell(v) for v in row]
+        if not any(cells):
+            continue
+        fields: dict[str, Value] = {}
+        for field in FIELDS:
+            values = [cells[columns[h]] if columns[h] < len(cells) else "" for h in field.headers()]
+            fields[field.name] = values[0] if field.occurs == 1 else _trim(values)
+        # SEQNUM in the workbook is the text's positions 6-9: CMS drops the last digit of
+        # the 5-digit sequence number (always 0: sequences go by 100s).
+        seq = str(fields["seq_num"])
+        fields["seq_num"] = seq + "0" if len(seq) == 4 else seq
+        code = str(fields["code"])
+        if not _CODE.fullmatch(code.rjust(5)):
+            raise InputError(source, f"row with code {code!r} is not a HCPCS code")
+        if code in records:
+            raise InputError(source, f"code {code} appears twice")
+        records[code] = _normalised(code, fields)
+    if not records:
+        raise InputError(source, "workbook has a header but no HCPCS rows")
+    return tuple(records.values())
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()

@@ -1,0 +1,67 @@
+"""Questions asked of the store: the diff of two releases, the history of one code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker.diff import diff_code, diff_releases
+from tracker.errors import NotFoundError
+from tracker.records import Change, Diff, Record
+from tracker.store import Store, StoredRelease
+
+
+def stored_diff(store: Store, old: str | None = None, new: str | None = None) -> Diff:
+    """Diff two stored releases; by default the newest and its predecessor."""
+    if new is None:
+        releases = store.releases()
+        if old is not None:
+            new_release = store.release(old)
+            old_release = store.predecessor(new_release.info)
+            if old_release is None:
+                raise NotFoundError(f"release {old} has no predecessor to compare with")
+            return _diff(store, old_release, new_release)
+        if len(releases) < 2:
+            raise NotFoundError(
+                "need two stored releases to diff; import another with `tracker import`"
+            )
+        new_release = releases[-1]
+        old_release = store.predecessor(new_release.info)
+        if old_release is None:
+            raise NotFoundError(
+                f"release {new_release.info.label} has no predecessor to compare with"
+            )
+        return _diff(store, old_release, new_release)
+    return _diff(store, store.release(old or ""), store.release(new))
+
+
+def _diff(store: Store, old: StoredRelease, new: StoredRelease) -> Diff:
+    return diff_releases(
+        old.info, store.records(old.info.label), new.info, store.records(new.info.label)
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    release: StoredRelease
+    previous: StoredRelease | None  # None: the first release of its series that was stored
+    change: Change
+
+
+def code_history(store: Store, code: str) -> list[HistoryEntry]:
+    """Every release in which the code appeared, changed or went, oldest first."""
+    entries: list[HistoryEntry] = []
+    last: dict[tuple[str, str], tuple[StoredRelease, Record | None]] = {}
+    for release, record in store.code_versions(code):
+        before = last.get(release.info.series)
+        last[release.info.series] = (release, record)
+        if before is None:
+            if record is not None:
+                first = Change(
+                    code, "first_seen", record.text("action_cd"), record.text("long_description")
+                )
+                entries.append(HistoryEntry(release, None, first))
+            continue
+        change = diff_code(code, before[1], record)
+        if change is not None:
+            entries.append(HistoryEntry(release, before[0], change))
+    return entries

@@ -1,0 +1,349 @@
+"""The snapshot store: every release with all its records, in SQLite (or any SQLAlchemy URL).
+
+Storage grows with what changed: each distinct version of a code's record is stored once
+(``record_version``, keyed by a digest of its content), and a release is its list of version
+ids, packed into one compressed blob. A hundred releases of 9,000 codes hold 9,000 records
+plus the versions that changed, not 900,000 rows.
+
+ORM models stay in this module; callers get the frozen domain values of ``tracker.records``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint, event, insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Field, Session, SQLModel, col, create_engine, select
+
+from tracker.errors import GuardError, NotFoundError, TrackerError
+from tracker.records import CPT, ParsedRelease, Record, ReleaseInfo, Value
+
+_CHUNK = 500  # rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
+
+
+class ReleaseRow(SQLModel, table=True):
+    __tablename__ = "release"
+    __table_args__ = (UniqueConstraint("code_set", "label"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_set: str = Field(index=True)
+    label: str
+    base_label: str
+    revision: int
+    kind: str
+    effective: date
+    source_name: str
+    sha256: str
+    content_digest: str = Field(index=True)
+    codes: int
+    imported_at: datetime
+    members: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class VersionRow(SQLModel, table=True):
+    __tablename__ = "record_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(index=True)
+    digest: str = Field(unique=True)
+    data: str
+
+
+class ValidatorRow(SQLModel, table=True):
+    """ETag / Last-Modified remembered per URL, for conditional GETs."""
+
+    __tablename__ = "http_validator"
+
+    url: str = Field(primary_key=True)
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredRelease:
+    info: ReleaseInfo
+    codes: int
+    imported_at: datetime
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    status: str  # "imported" | "already"
+    release: StoredRelease
+    predecessor: StoredRelease | None
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The mass-change guard: refuse a release that lost too many codes."""
+
+    max_drop: float = 0.10  # fraction of the predecessor's codes
+    min_codes: int = 1000  # absolute floor for a HCPCS release
+
+    def check(self, source: str, codes: int, code_set: str, before: StoredRelease | None) -> None:
+        if code_set != CPT and codes < self.min_codes:
+            raise GuardError(
+                f"{source}: only {codes} codes, below the floor of {self.min_codes} "
+                "(truncated or wrong file?); use --force if it is real"
+            )
+        if before is not None and codes < before.codes * (1 - self.max_drop):
+            drop = 100 * (before.codes - codes) / before.codes
+            raise GuardError(
+                f"{source}: {codes} codes, {drop:.1f}% fewer than {before.info.label} "
+                f"({before.codes}), over the {self.max_drop:.0%} limit "
+                "(truncated or wrong file?); use --force if it is real"
+            )
+
+
+def default_db_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'tracker.db'}"
+
+
+def record_digest(record: Record) -> tuple[str, str]:
+    """Canonical JSON of a record and its digest: the key that shares versions."""
+    data = json.dumps(
+        {"code": record.code, "fields": dict(record.fields)},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    # 128 bits of SHA-256 is ample to tell record versions apart and halves the index.
+    return data, hashlib.sha256(data.encode()).hexdigest()[:32]
+
+
+def content_digest(records: Iterable[Record]) -> str:
+    digests = sorted(record_digest(r)[1] for r in records)
+    return hashlib.sha256("\n".join(digests).encode()).hexdigest()
+
+
+def _record_from_json(data: str) -> Record:
+    raw = json.loads(data)
+    fields: dict[str, Value] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in raw["fields"].items()
+    }
+    return Record(raw["code"], fields)
+
+
+def _pack(ids: Iterable[int]) -> bytes:
+    return zlib.compress(array("q", sorted(ids)).tobytes())
+
+
+def _unpack(blob: bytes) -> list[int]:
+    ids = array("q")
+    ids.frombytes(zlib.decompress(blob))
+    return ids.tolist()
+
+
+class Store:
+    """The database. Every import is one transaction: a failure leaves nothing behind."""
+
+    def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.url = url
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.engine = _engine(url)
+        try:
+            SQLModel.metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            detail = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+            raise TrackerError(f"database {url}: cannot open it ({detail})") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine) as session, session.begin():
+            yield session
+
+    # --- releases --------------------------------------------------------------------------
+
+    def add_release(
+        self, parsed: ParsedRelease, *, guard: Guard | None = None, force: bool = False
+    ) -> ImportResult:
+        """Store a parsed release: new, a new revision of its label, or already imported."""
+        digest = content_digest(parsed.records)
+        with self.session() as session:
+            same = session.exec(
+                select(ReleaseRow).where(
+                    ReleaseRow.code_set == parsed.code_set, ReleaseRow.content_digest == digest
+                )
+            ).first()
+            if same is not None:
+                stored = _stored(same)
+                return ImportResult("already", stored, self._predecessor(session, stored.info))
+            revision = 1 + len(
+                session.exec(
+                    select(ReleaseRow.id).where(
+                        ReleaseRow.code_set == parsed.code_set,
+                        ReleaseRow.base_label == parsed.base_label,
+                    )
+                ).all()
+            )
+            label = parsed.base_label if revision == 1 else f"{parsed.base_label}.{revision}"
+            info = ReleaseInfo(
+                parsed.code_set, label, parsed.effective, revision,
+                parsed.source_name, parsed.sha256, parsed.kind,
+            )  # fmt: skip
+            before = self._predecessor(session, info)
+            if not force and guard is not None:
+                guard.check(parsed.source_name, len(parsed.records), parsed.code_set, before)
+            ids = self._version_ids(session, parsed.records)
+            row = ReleaseRow(
+                code_set=info.code_set, label=label, base_label=parsed.base_label,
+                revision=revision, kind=info.kind, effective=info.effective,
+                source_name=info.source_name, sha256=info.sha256, content_digest=digest,
+                codes=len(parsed.records), imported_at=self._clock(), members=_pack(ids),
+            )  # fmt: skip
+            session.add(row)
+            session.flush()
+            return ImportResult("imported", _stored(row), before)
+
+    def _version_ids(self, session: Session, records: Sequence[Record]) -> list[int]:
+        wanted = {digest: data for data, digest in map(record_digest, records)}
+        known = self._ids_for_digests(session, list(wanted))
+        new = [
+            {"code": json.loads(data)["code"], "digest": digest, "data": data}
+            for digest, data in wanted.items()
+            if digest not in known
+        ]
+        if new:
+            session.connection().execute(insert(VersionRow), new)
+            known.update(self._ids_for_digests(session, [n["digest"] for n in new]))
+        return [known[d] for d in wanted]
+
+    @staticmethod
+    def _ids_for_digests(session: Session, digests: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for i in range(0, len(digests), _CHUNK):
+            chunk = digests[i : i + _CHUNK]
+            rows = session.exec(
+                select(VersionRow.digest, VersionRow.id).where(col(VersionRow.digest).in_(chunk))
+            )
+            found.update({digest: id_ for digest, id_ in rows if id_ is not None})
+        return found
+
+    def releases(self, code_set: str | None = None) -> list[StoredRelease]:
+        """Every release, oldest first (by effective date, then import order)."""
+        with self.session() as session:
+            query = select(ReleaseRow).order_by(col(ReleaseRow.effective), col(ReleaseRow.id))
+            if code_set is not None:
+                query = query.where(ReleaseRow.code_set == code_set)
+            return [_stored(row) for row in session.exec(query)]
+
+    def release(self, label: str) -> StoredRelease:
+        with self.session() as session:
+            return _stored(self._row(session, label))
+
+    def predecessor(self, info: ReleaseInfo) -> StoredRelease | None:
+        with self.session() as session:
+            return self._predecessor(session, info)
+
+    def _predecessor(self, session: Session, info: ReleaseInfo) -> StoredRelease | None:
+        series = [
+            r
+            for r in self._ordered(session, info.code_set)
+            if _stored(r).info.series == info.series
+        ]
+        labels = [r.label for r in series]
+        if info.label in labels:
+            index = labels.index(info.label)
+            return _stored(series[index - 1]) if index > 0 else None
+        earlier = [r for r in series if r.effective <= info.effective]
+        return _stored(earlier[-1]) if earlier else None
+
+    @staticmethod
+    def _ordered(session: Session, code_set: str) -> list[ReleaseRow]:
+        query = (
+            select(ReleaseRow)
+            .where(ReleaseRow.code_set == code_set)
+            .order_by(col(ReleaseRow.effective), col(ReleaseRow.id))
+        )
+        return list(session.exec(query))
+
+    @staticmethod
+    def _row(session: Session, label: str) -> ReleaseRow:
+        row = session.exec(select(ReleaseRow).where(ReleaseRow.label == label)).first()
+        if row is None:
+            raise NotFoundError(f"no release labelled {label!r}; see `tracker releases`")
+        return row
+
+    def records(self, label: str) -> dict[str, Record]:
+        """All records of one release, by code."""
+        with self.session() as session:
+            ids = _unpack(self._row(session, label).members)
+            records: dict[str, Record] = {}
+            for i in range(0, len(ids), _CHUNK):
+                rows = session.exec(
+                    select(VersionRow.data).where(col(VersionRow.id).in_(ids[i : i + _CHUNK]))
+                )
+                for data in rows:
+                    record = _record_from_json(data)
+                    records[record.code] = record
+            return records
+
+    def code_versions(self, code: str) -> list[tuple[StoredRelease, Record | None]]:
+        """A code's record in every release of its code set(s), oldest first (None: absent)."""
+        with self.session() as session:
+            versions = {
+                row.id: _record_from_json(row.data)
+                for row in session.exec(select(VersionRow).where(VersionRow.code == code))
+            }
+            if not versions:
+                raise NotFoundError(f"code {code!r} is in no stored release")
+            out: list[tuple[StoredRelease, Record | None]] = []
+            query = select(ReleaseRow).order_by(col(ReleaseRow.effective), col(ReleaseRow.id))
+            for row in session.exec(query):
+                present = set(_unpack(row.members)).intersection(versions)
+                out.append((_stored(row), versions[present.pop()] if present else None))
+            return out
+
+    # --- conditional GET validators (tracker check) ----------------------------------------
+
+    def get_validators(self, url: str) -> tuple[str | None, str | None, str | None] | None:
+        with self.session() as session:
+            row = session.get(ValidatorRow, url)
+            return None if row is None else (row.etag, row.last_modified, row.sha256)
+
+    def put_validators(
+        self, url: str, etag: str | None, last_modified: str | None, sha256: str | None
+    ) -> None:
+        with self.session() as session:
+            session.merge(
+                ValidatorRow(url=url, etag=etag, last_modified=last_modified, sha256=sha256)
+            )
+
+
+def _stored(row: ReleaseRow) -> StoredRelease:
+    info = ReleaseInfo(
+        row.code_set, row.label, row.effective, row.revision, row.source_name, row.sha256, row.kind
+    )
+    imported_at = row.imported_at if row.imported_at.tzinfo else row.imported_at.replace(tzinfo=UTC)
+    return StoredRelease(info, row.codes, imported_at)
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(url)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError / NoSuchModuleError
+        raise TrackerError(f"database URL {url!r} is not usable ({exc})") from None
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            # Another process may hold the write lock briefly (a scheduled check); wait for it.
+            dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+
+    return engine
