@@ -9,7 +9,9 @@ from tracker.layout import FIELDS, RECORD_LENGTH
 from tracker.records import Value
 
 
-def record_lines(code: str, values: Mapping[str, Value], *, short_continuations: bool = True) -> list[str]:
+def record_lines(
+    code: str, values: Mapping[str, Value], *, short_continuations: bool = True
+) -> list[str]:
     """A first-line record (id 3, or 7 for a modifier) and its continuation records (4/8)."""
     modifier = len(code) == 2
     pieces = textwrap.wrap(str(values.get("long_description", "")), 80) or [""]
@@ -33,7 +35,9 @@ def record_lines(code: str, values: Mapping[str, Value], *, short_continuations:
     return lines
 
 
-def anweb_text(records: Iterable[tuple[str, Mapping[str, Value]]], *, disclaimer: str = "") -> bytes:
+def anweb_text(
+    records: Iterable[tuple[str, Mapping[str, Value]]], *, disclaimer: str = ""
+) -> bytes:
     lines = disclaimer.splitlines() if disclaimer else []
     for code, values in records:
         lines += record_lines(code, values)

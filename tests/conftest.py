@@ -22,5 +22,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def shared_cms() -> Path:
     if not SHARED_CMS.is_dir():
-        pytest.skip(f"real CMS files not found at {SHARED_CMS} (the ../shared/cms folder beside the checkout)")
+        pytest.skip(
+            f"real CMS files not found at {SHARED_CMS} "
+            "(the ../shared/cms folder beside the checkout)"
+        )
     return SHARED_CMS

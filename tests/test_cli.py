@@ -41,7 +41,10 @@ def test_import_prints_one_line_per_release_and_is_idempotent(
         "imported 2025-Q3 (HCPC2025_JUL_ANWEB_SAMPLE.txt): 8 codes, effective 2025-07-01",
     ]
     code, out, _ = run(capsys, "--db", db, "import", paths[0])
-    assert (code, out) == (0, "already imported as 2025: HCPC2025_ANWEB_SAMPLE.txt; nothing changed\n")
+    assert (code, out) == (
+        0,
+        "already imported as 2025: HCPC2025_ANWEB_SAMPLE.txt; nothing changed\n",
+    )
 
 
 def test_guard_error_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str], db: str) -> None:
@@ -80,7 +83,9 @@ def test_diff_reports_match_golden_files(
 ) -> None:
     _import_samples(capsys, db)
     out_file = tmp_path / f"report.{fmt}"
-    code, _, err = run(capsys, "--db", db, "diff", *pair, "--format", fmt, "--output", str(out_file))
+    code, _, err = run(
+        capsys, "--db", db, "diff", *pair, "--format", fmt, "--output", str(out_file)
+    )
     assert (code, err) == (0, f"wrote {out_file}\n")
     assert_golden(f"sample_{pair[0]}_to_{pair[1]}.{fmt}", out_file.read_bytes())
 
@@ -113,9 +118,9 @@ def test_history_text_and_unknown_code(capsys: pytest.CaptureFixture[str], db: s
     code, out, _ = run(capsys, "--db", db, "history", "E9901")
     assert (code, out) == (
         0,
-        "2025 (effective 2025-01-01):\n"
+        "2025 (effective 2025-01-01): first seen\n"
         "  E9901  [N] Sample walker, folding, each\n"
-        "2025-Q2 (effective 2025-04-01) (since 2025):\n"
+        "2025-Q2 (effective 2025-04-01): deleted since 2025\n"
         "  E9901  (aged_out) Sample walker, folding, each\n",
     )
     code, out, err = run(capsys, "--db", db, "history", "Z0000")
@@ -125,7 +130,10 @@ def test_history_text_and_unknown_code(capsys: pytest.CaptureFixture[str], db: s
 def test_unknown_release_and_usage_errors(capsys: pytest.CaptureFixture[str], db: str) -> None:
     _import_samples(capsys, db)
     code, _, err = run(capsys, "--db", db, "diff", "2019", "2025")
-    assert (code, err) == (1, "tracker: error: no release labelled '2019'; see `tracker releases`\n")
+    assert (code, err) == (
+        1,
+        "tracker: error: no release labelled '2019'; see `tracker releases`\n",
+    )
     with pytest.raises(SystemExit) as exit_:
         main(["--db", db, "diff", "--format", "xml"])
     assert exit_.value.code == 2
@@ -161,7 +169,8 @@ def test_bad_config_is_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path
     code, _, err = run(capsys, "--config", str(tmp_path / "missing.toml"), "releases")
     assert (code, err) == (
         2,
-        f"tracker: error: {tmp_path / 'missing.toml'}: config file not found; copy config.example.toml\n",
+        f"tracker: error: {tmp_path / 'missing.toml'}: config file not found; "
+        "copy config.example.toml\n",
     )
 
 
@@ -177,4 +186,7 @@ def test_demo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         "HCPCS_2025-Q2_to_2025-Q3.csv", "HCPCS_2025-Q2_to_2025-Q3.json",
         "HCPCS_2025_to_2025-Q2.csv", "HCPCS_2025_to_2025-Q2.json",
     ]  # fmt: skip
-    assert_golden("sample_2025_to_2025-Q2.csv", (tmp_path / "reports" / "HCPCS_2025_to_2025-Q2.csv").read_bytes())
+    assert_golden(
+        "sample_2025_to_2025-Q2.csv",
+        (tmp_path / "reports" / "HCPCS_2025_to_2025-Q2.csv").read_bytes(),
+    )

@@ -185,7 +185,11 @@ def test_label_and_effective_override(tmp_path: Path) -> None:
     path = tmp_path / "renamed.txt"
     path.write_bytes(anweb_text([("ZX", MOD_FIELDS)]))
     parsed = read_release(path, label="2024-Q3", effective=date(2024, 7, 2))
-    assert (parsed.base_label, parsed.effective, parsed.kind) == ("2024-Q3", date(2024, 7, 2), "quarterly")
+    assert (parsed.base_label, parsed.effective, parsed.kind) == (
+        "2024-Q3",
+        date(2024, 7, 2),
+        "quarterly",
+    )
 
 
 @pytest.mark.parametrize(
@@ -196,7 +200,8 @@ def test_label_and_effective_override(tmp_path: Path) -> None:
          "is an HTML page, not a ZIP (CMS answers a wrong URL with a Page Not Found page)"),
         ("HCPC2026_ANWEB.txt", b"<html><body>Access denied</body></html>",
          "is an HTML page, not a ZIP (CMS answers a wrong URL with a Page Not Found page)"),
-        ("2026.zip", b"PK\x03\x04truncated", "is not a readable ZIP (truncated or damaged download?)"),
+        ("2026.zip", b"PK\x03\x04truncated",
+         "is not a readable ZIP (truncated or damaged download?)"),
         ("renamed.txt", b"x", "the file name names no release year; give --label and --effective"),
     ],
 )  # fmt: skip
@@ -230,7 +235,9 @@ def test_bad_zips(tmp_path: Path, members: dict[str, bytes], message: str) -> No
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         read_release(tmp_path / "nope.zip")
-    assert str(err.value) == f"{tmp_path / 'nope.zip'}: cannot read file (No such file or directory)"
+    assert (
+        str(err.value) == f"{tmp_path / 'nope.zip'}: cannot read file (No such file or directory)"
+    )
 
 
 def _workbook(rows: list[list[str]], *, disclaimer_rows: int = 0) -> bytes:
@@ -267,7 +274,9 @@ def _row(code: str, fields: dict[str, object], seq: str = "0010", recid: str = "
 @pytest.mark.parametrize("disclaimer_rows", [0, 10])
 def test_workbook_gives_the_same_records_as_the_text(tmp_path: Path, disclaimer_rows: int) -> None:
     # The workbook keeps CMS's double spaces and drops the last digit of SEQNUM.
-    j = dict(J_FIELDS, long_description=str(J_FIELDS["long_description"]).replace(" 10 mg", "  10 mg"))
+    j = dict(
+        J_FIELDS, long_description=str(J_FIELDS["long_description"]).replace(" 10 mg", "  10 mg")
+    )
     data = _workbook(
         [_row("   ZX", MOD_FIELDS, recid="7"), _row("J9999", j)], disclaimer_rows=disclaimer_rows
     )

@@ -83,7 +83,9 @@ def test_code_versions(store: Store) -> None:
     store.add_release(_release("2025", 10), guard=GUARD)
     store.add_release(_release("2025-Q2", 9, variant="x"), guard=GUARD)
     versions = store.code_versions("A0009")
-    assert [(r.info.label, rec.get("long_description") if rec else None) for r, rec in versions] == [
+    assert [
+        (r.info.label, rec.get("long_description") if rec else None) for r, rec in versions
+    ] == [
         ("2025", "Invented 9"),
         ("2025-Q2", None),
     ]

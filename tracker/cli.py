@@ -44,35 +44,57 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
-                        help="database URL (default: TRACKER_DB, [store] db, snapshots/tracker.db)")
-    common.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
-                        help="config file (default: TRACKER_CONFIG or ./tracker.toml)")
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="database URL (default: TRACKER_DB, [store] db, snapshots/tracker.db)",
+    )
+    common.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="config file (default: TRACKER_CONFIG or ./tracker.toml)",
+    )
     parser = argparse.ArgumentParser(prog="tracker", description=DESCRIPTION, parents=[common])
     parser.add_argument("--version", action="version", version=f"tracker {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+    def command(
+        name: str, func: Callable[[argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=help, description=help)
         p.set_defaults(func=func)
         return p
 
     p = command("demo", cmd_demo, "import three bundled sample releases and report their diffs")
-    p.add_argument("--output", metavar="DIR", type=Path, default=None,
-                   help="folder for the demo reports (default: snapshots/demo/reports)")
+    p.add_argument(
+        "--output",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="folder for the demo reports (default: snapshots/demo/reports)",
+    )
 
     p = command("import", cmd_import, "import HCPCS release files (CMS ZIP, ANWEB .txt or .xlsx)")
     p.add_argument("paths", nargs="+", metavar="PATH", type=Path)
     p.add_argument("--label", help="release label for a renamed file: YYYY or YYYY-Qn")
     p.add_argument("--effective", type=_date, metavar="DATE", help="effective date, YYYY-MM-DD")
-    p.add_argument("--force", action="store_true", help="import even if the mass-change guard refuses")
+    p.add_argument(
+        "--force", action="store_true", help="import even if the mass-change guard refuses"
+    )
 
     p = command("releases", cmd_releases, "list stored releases, oldest first")
     p.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = command("diff", cmd_diff, "report what changed between two stored releases")
-    p.add_argument("old", nargs="?", metavar="OLD", help="older release label (default: the one before NEW)")
-    p.add_argument("new", nargs="?", metavar="NEW", help="newer release label (default: the newest)")
+    p.add_argument(
+        "old", nargs="?", metavar="OLD", help="older release label (default: the one before NEW)"
+    )
+    p.add_argument(
+        "new", nargs="?", metavar="NEW", help="newer release label (default: the newest)"
+    )
     p.add_argument("--format", choices=("text", "csv", "json"), default="text")
     p.add_argument("--output", metavar="FILE", type=Path, help="write the report to FILE")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 
 from tracker.ingest import import_files
@@ -31,6 +32,6 @@ def sample_paths() -> list[Path]:
 def run_demo(store: Store, reports_dir: Path) -> DemoResult:
     imports = import_files(store, sample_paths(), guard=DEMO_GUARD)
     labels = [r.release.info.label for r in imports]
-    diffs = [stored_diff(store, old, new) for old, new in zip(labels, labels[1:], strict=False)]
+    diffs = [stored_diff(store, old, new) for old, new in pairwise(labels)]
     reports = [path for diff in diffs for path in write_reports(diff, reports_dir)]
     return DemoResult(imports, diffs, reports)

@@ -182,7 +182,9 @@ def parse_text(source: str, payload: bytes) -> tuple[Record, ...]:
         code = line[:5].strip()
         if kind == "continuation":
             if code != last:
-                raise InputError(source, f"line {number}: continuation of {code} without its first line")
+                raise InputError(
+                    source, f"line {number}: continuation of {code} without its first line"
+                )
             records[code][1].append(_slice(line, FIELDS[3]))
             continue
         if len(line) < _MIN_FIRST_LINE:

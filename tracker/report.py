@@ -30,6 +30,7 @@ class HistoryLike(Protocol):
     @property
     def change(self) -> Change: ...
 
+
 CSV_COLUMNS = (
     "old_release", "new_release", "code", "category", "reason", "field",
     "old_value", "new_value", "cms_action", "long_description",
@@ -210,8 +211,8 @@ def render_history(entries: Sequence[HistoryLike]) -> str:
     lines = []
     for e in entries:
         info = e.release.info
-        since = f" (since {e.previous.info.label})" if e.previous else ""
-        lines.extend(
-            [f"{info.label} (effective {info.effective}){since}:"] + _change_lines(e.change)
-        )
+        since = f" since {e.previous.info.label}" if e.previous else ""
+        what = e.change.category.replace("_", " ")
+        head = f"{info.label} (effective {info.effective}): {what}{since}"
+        lines.extend([head, *_change_lines(e.change)])
     return "\n".join(lines) + "\n"

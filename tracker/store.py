@@ -155,7 +155,7 @@ class Store:
         try:
             SQLModel.metadata.create_all(self.engine)
         except SQLAlchemyError as exc:
-            detail = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise TrackerError(f"database {url}: cannot open it ({detail})") from None
 
     def close(self) -> None:
