@@ -101,6 +101,68 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("history", cmd_history, "every release in which a code changed, and how")
     p.add_argument("code", metavar="CODE")
     p.add_argument("--json", action="store_true", help="print a JSON list")
+
+    p = command(
+        "check",
+        cmd_check,
+        "one cycle: find new CMS releases, download, import, diff, report, email",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="if another check holds the database, wait this long (default: exit at once)",
+    )
+
+    command(
+        "schedule", cmd_schedule, "run checks on [schedule] cron until stopped (SIGTERM/SIGINT)"
+    )
+
+    p = command("runs", cmd_runs, "the run ledger, newest first")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N runs (default 20)")
+
+    command(
+        "status",
+        cmd_status,
+        "exit 1 if the last run failed or none succeeded lately (for monitoring)",
+    )
+    command("email-test", cmd_email_test, "send a test email with the [email] settings")
+
+    cpt = sub.add_parser(
+        "cpt",
+        help="CPT (AMA, licensed): import your files, track the cadence",
+        description="CPT files are licensed by the AMA: import the files you receive.",
+    )
+    cpt_sub = cpt.add_subparsers(dest="cpt_command", required=True, metavar="COMMAND")
+    p = cpt_sub.add_parser(
+        "import",
+        parents=[common],
+        help="import licensed CPT data files",
+        description="import licensed CPT data files (a folder or ZIP of the AMA "
+        "data package, LONGULT/MEDU/SHORTU.txt, descriptor files, or a CSV)",
+    )
+    p.set_defaults(func=cmd_cpt_import)
+    p.add_argument("paths", nargs="+", metavar="PATH", type=Path)
+    p.add_argument("--year", type=int, required=True, help="the year the release takes effect")
+    p.add_argument("--kind", choices=("annual", "category3", "pla", "vaccine"), default="annual")
+    p.add_argument("--released", type=_date, metavar="DATE", help="when the AMA released it")
+    p.add_argument(
+        "--effective", type=_date, metavar="DATE", help="effective date (default by kind)"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="import even if the mass-change guard refuses"
+    )
+    p = cpt_sub.add_parser(
+        "cadence",
+        parents=[common],
+        help="what CPT files are due, received, late",
+        description="the AMA release calendar against what was imported",
+    )
+    p.set_defaults(func=cmd_cpt_cadence)
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="judge as of DATE (default: today)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
     return parser
 
 
@@ -236,6 +298,149 @@ def cmd_history(args: argparse.Namespace) -> int:
         ])  # fmt: skip
         return 0
     sys.stdout.write(render_history(entries))
+    return 0
+
+
+def _cycle_deps(config: Config, store: Store) -> Any:
+    import logging
+
+    from tracker.check import CheckSettings
+    from tracker.cycle import CycleDeps
+    from tracker.download import progress_for
+    from tracker.notify import send
+
+    session = CheckSettings.from_config(config).source.session()
+    logger = logging.getLogger("tracker.download")
+    return CycleDeps(
+        store=store,
+        session=session,
+        send=lambda message, settings: send(message, settings),
+        today=date.today,
+        progress=lambda name: progress_for(sys.stderr, logger, name=name),
+    )
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from tracker.check import render_summary
+    from tracker.cycle import run_cycle
+    from tracker.schedule import configure_logging
+
+    config = _config(args)
+    configure_logging(None, "WARNING")
+    store = _store(config)
+    result = run_cycle(config, _cycle_deps(config, store), trigger="manual", wait=args.wait)
+    sys.stdout.write(render_summary(result.check))
+    if result.email.sent:
+        print(f"emails sent: {result.email.sent}")
+    for failure in result.email.failures:
+        print(f"FAILED: email {failure}")
+    return 0 if result.ok else 1
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from tracker.cycle import run_logged
+    from tracker.schedule import ScheduleSettings, build_scheduler, configure_logging, run_scheduler
+
+    config = _config(args)
+    settings = ScheduleSettings.from_config(config.table("schedule"), source=config.path)
+    configure_logging(settings.log_file)
+    store = _store(config)
+    deps = _cycle_deps(config, store)
+    scheduler = build_scheduler(
+        lambda: run_logged(config, deps),
+        cron=settings.cron,
+        timezone=settings.timezone,
+        misfire_grace_time=settings.misfire_grace_seconds,
+        source=config.path,
+    )
+    run_scheduler(scheduler)
+    return 0
+
+
+def _run_json(run: Any) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "trigger": run.trigger,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "outcome": run.outcome,
+        "releases_found": run.releases_found,
+        "imported": list(run.imported),
+        "reports": list(run.reports),
+        "emails_sent": run.emails_sent,
+        "error": run.error,
+    }
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    runs = _store(_config(args)).runs(args.limit)
+    if args.json:
+        _print_json([_run_json(r) for r in runs])
+        return 0
+    if not runs:
+        print("No runs yet: `tracker check` or `tracker schedule` records each run here.")
+    for r in runs:
+        imported = ", ".join(r.imported) or "-"
+        print(f"#{r.id:<5} {r.started_at:%Y-%m-%d %H:%M} UTC  {r.trigger:<8} {r.outcome:<7} "
+              f"found {r.releases_found}, imported {imported}, reports {len(r.reports)}, "
+              f"emails {r.emails_sent}" + (f"  error: {r.error}" if r.error else ""))  # fmt: skip
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from tracker.schedule import ScheduleSettings
+    from tracker.status import health
+
+    config = _config(args)
+    settings = ScheduleSettings.from_config(config.table("schedule"), source=config.path)
+    store = _store(config)
+    report = health(store.runs(), store.pending_emails(), now=datetime.now(UTC),
+                    stale_after_days=settings.stale_after_days)  # fmt: skip
+    print("\n".join(report.lines))
+    return 0 if report.healthy else 1
+
+
+def cmd_email_test(args: argparse.Namespace) -> int:
+    from tracker.notify import EmailSettings, build_test_message, send
+
+    config = _config(args)
+    if not config.table("email"):
+        raise UsageError(f"{config.path or 'config'}: no [email] table; see config.example.toml")
+    settings = EmailSettings.from_config(config.table("email"), source=config.path)
+    refused = send(build_test_message(settings), settings)
+    accepted = [r for r in settings.recipients if r not in refused]
+    print(f"test email sent via {settings.host}:{settings.port} to {', '.join(accepted)}")
+    if refused:
+        print(f"refused by the server: {', '.join(refused)}")
+        return 1
+    return 0
+
+
+def cmd_cpt_import(args: argparse.Namespace) -> int:
+    from tracker.cpt import read_cpt
+
+    config = _config(args)
+    parsed = read_cpt(args.paths, year=args.year, kind=args.kind, effective=args.effective)
+    result = _store(config).add_release(
+        parsed, guard=config.guard, force=args.force, released=args.released
+    )
+    print(_import_line(result))
+    return 0
+
+
+def cmd_cpt_cadence(args: argparse.Namespace) -> int:
+    from tracker.cadence import CptCalendar, render_cadence_text, to_json
+    from tracker.query import cpt_cadence
+
+    config = _config(args)
+    calendar = CptCalendar.from_config(config.table("cpt"), source=f"{config.path} [cpt]")
+    entries = cpt_cadence(_store(config), calendar, as_of=args.as_of or date.today())
+    if args.json:
+        _print_json([to_json(e) for e in entries])
+    else:
+        sys.stdout.write(render_cadence_text(entries))
     return 0
 
 

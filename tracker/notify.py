@@ -130,7 +130,9 @@ def build_message(
     message.set_content(_render_text(sections, notes, more))
     message.add_alternative(_render_html(sections, notes, more), subtype="html")
     for filename, content in attachments:
-        message.add_attachment(content, maintype="text", subtype="csv", filename=filename)
+        message.add_attachment(
+            content, maintype="text", subtype="csv", filename=filename, params={"charset": "utf-8"}
+        )
     return message
 
 

@@ -31,26 +31,34 @@ _HEADER_SCAN_ROWS = 40
 
 
 def read_release(
-    path: Path, *, label: str | None = None, effective: date | None = None
+    path: Path,
+    *,
+    label: str | None = None,
+    effective: date | None = None,
+    name: str | None = None,
+    source: str | None = None,
 ) -> ParsedRelease:
-    """Read one release file; ``label``/``effective`` override what its name says."""
-    source = str(path)
+    """Read one release file; ``label``/``effective`` override what its name says.
+
+    ``name`` stands for the file's own name (a download kept as ``raw/<sha256>.zip`` is known
+    by its URL's file name) and ``source`` for how error messages name it (the URL).
+    """
+    source = source or str(path)
+    name = name or path.name
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(source, f"cannot read file ({exc.strerror})") from None
     if not data:
         raise InputError(source, "file is empty")
-    member, payload = _data_member(source, path.name, data)
-    records = _parse_payload(
-        f"{source}:{member}" if member != path.name else source, member, payload
-    )
-    names = (member, path.name)
+    member, payload = _data_member(source, name, data)
+    records = _parse_payload(f"{source}:{member}" if member != name else source, member, payload)
+    names = (member, name)
     return ParsedRelease(
         code_set=HCPCS,
         base_label=_label(source, names, label),
         effective=effective or _effective(source, names, label),
-        source_name=path.name if member == path.name else f"{path.name}:{member}",
+        source_name=name if member == name else f"{name}:{member}",
         sha256=hashlib.sha256(data).hexdigest(),
         records=records,
         kind=_kind(names, label),

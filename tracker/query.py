@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from tracker.cadence import CadenceEntry, CptCalendar, ImportedCpt, cadence, default_years
 from tracker.diff import diff_code, diff_releases
 from tracker.errors import NotFoundError
-from tracker.records import Change, Diff, Record
+from tracker.records import CPT, Change, Diff, Record
 from tracker.store import Store, StoredRelease
 
 
@@ -65,3 +67,11 @@ def code_history(store: Store, code: str) -> list[HistoryEntry]:
         if change is not None:
             entries.append(HistoryEntry(release, before[0], change))
     return entries
+
+
+def cpt_cadence(store: Store, calendar: CptCalendar, *, as_of: date) -> list[CadenceEntry]:
+    """The AMA calendar against the CPT files imported so far."""
+    imported = [
+        ImportedCpt.from_release(r.info, r.imported_at, r.released) for r in store.releases(CPT)
+    ]
+    return cadence(calendar, imported, as_of=as_of, years=default_years(imported, as_of=as_of))

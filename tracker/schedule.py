@@ -13,7 +13,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import FrameType
@@ -229,3 +230,39 @@ def configure_logging(
         handler._tracker = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level)
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """The ``[schedule]`` table."""
+
+    cron: str = "15 6 * * 1-5"  # 06:15 on weekdays
+    timezone: str = "America/New_York"  # CMS publishes on US Eastern business days
+    stale_after_days: int = 4  # covers a long weekend
+    log_file: Path | None = None
+    misfire_grace_seconds: int = 3600
+
+    @classmethod
+    def from_config(cls, table: Mapping[str, object], *, source: object = None) -> ScheduleSettings:
+        where = f"{source}: [schedule]" if source else "[schedule]"
+        known = set(cls.__dataclass_fields__)
+        for key in table:
+            if key not in known:
+                raise ConfigError(f"{where} unknown key {key!r}; known: {', '.join(sorted(known))}")
+        values = {**{k: getattr(cls, k) for k in known}, **table}
+        for key in ("cron", "timezone"):
+            if not isinstance(values[key], str):
+                raise ConfigError(f"{where} {key} must be a string")
+        for key in ("stale_after_days", "misfire_grace_seconds"):
+            if not isinstance(values[key], int) or isinstance(values[key], bool) or values[key] < 1:
+                raise ConfigError(f"{where} {key} must be a whole number of at least 1")
+        log_file = values["log_file"]
+        if log_file is not None and not isinstance(log_file, str | Path):
+            raise ConfigError(f"{where} log_file must be a path")
+        return cls(
+            cron=str(values["cron"]),
+            timezone=str(values["timezone"]),
+            stale_after_days=int(str(values["stale_after_days"])),
+            log_file=Path(log_file) if log_file else None,
+            misfire_grace_seconds=int(str(values["misfire_grace_seconds"])),
+        )

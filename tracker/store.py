@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
+from tracker.download import Validators
 from tracker.errors import GuardError, NotFoundError, TrackerError
 from tracker.records import CPT, ParsedRelease, Record, ReleaseInfo, Value
 
@@ -47,6 +48,7 @@ class ReleaseRow(SQLModel, table=True):
     content_digest: str = Field(index=True)
     codes: int
     imported_at: datetime
+    released: date | None = None  # CPT: when the AMA released the file (--released)
     members: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
@@ -67,7 +69,39 @@ class ValidatorRow(SQLModel, table=True):
     url: str = Field(primary_key=True)
     etag: str | None = None
     last_modified: str | None = None
-    sha256: str | None = None
+    sha256: str
+
+
+class RunRow(SQLModel, table=True):
+    """The run ledger: one row per check, scheduled or by hand."""
+
+    __tablename__ = "run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime
+    finished_at: datetime | None = None
+    trigger: str  # "manual" | "schedule"
+    outcome: str  # "running" | "ok" | "failed"
+    releases_found: int = 0
+    imported: str = ""  # labels, comma-separated
+    reports: str = ""  # report paths, one per line
+    emails_sent: int = 0
+    error: str = ""
+
+
+class OutboxRow(SQLModel, table=True):
+    """Emails are stored before they are sent; a failed send is retried on the next run."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)  # what the email is about: the same key is never queued twice
+    created_at: datetime
+    subject: str
+    message: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sent_at: datetime | None = None
+    attempts: int = 0
+    last_error: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +109,32 @@ class StoredRelease:
     info: ReleaseInfo
     codes: int
     imported_at: datetime
+    released: date | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    trigger: str
+    outcome: str
+    releases_found: int
+    imported: tuple[str, ...]
+    reports: tuple[str, ...]
+    emails_sent: int
+    error: str
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    key: str
+    created_at: datetime
+    subject: str
+    message: bytes
+    attempts: int
+    last_error: str
 
 
 @dataclass(frozen=True)
@@ -169,7 +229,12 @@ class Store:
     # --- releases --------------------------------------------------------------------------
 
     def add_release(
-        self, parsed: ParsedRelease, *, guard: Guard | None = None, force: bool = False
+        self,
+        parsed: ParsedRelease,
+        *,
+        guard: Guard | None = None,
+        force: bool = False,
+        released: date | None = None,
     ) -> ImportResult:
         """Store a parsed release: new, a new revision of its label, or already imported."""
         digest = content_digest(parsed.records)
@@ -203,7 +268,8 @@ class Store:
                 code_set=info.code_set, label=label, base_label=parsed.base_label,
                 revision=revision, kind=info.kind, effective=info.effective,
                 source_name=info.source_name, sha256=info.sha256, content_digest=digest,
-                codes=len(parsed.records), imported_at=self._clock(), members=_pack(ids),
+                codes=len(parsed.records), imported_at=self._clock(), released=released,
+                members=_pack(ids),
             )  # fmt: skip
             session.add(row)
             session.flush()
@@ -308,28 +374,139 @@ class Store:
                 out.append((_stored(row), versions[present.pop()] if present else None))
             return out
 
-    # --- conditional GET validators (tracker check) ----------------------------------------
+    def has_source(self, sha256: str) -> bool:
+        """Whether a release was imported from a file with exactly these bytes."""
+        with self.session() as session:
+            return (
+                session.exec(select(ReleaseRow.id).where(ReleaseRow.sha256 == sha256)).first()
+                is not None
+            )
 
-    def get_validators(self, url: str) -> tuple[str | None, str | None, str | None] | None:
+    # --- conditional GET validators (tracker check): the download.ValidatorStore protocol --
+
+    def get(self, url: str) -> Validators | None:
         with self.session() as session:
             row = session.get(ValidatorRow, url)
-            return None if row is None else (row.etag, row.last_modified, row.sha256)
+            return None if row is None else Validators(row.etag, row.last_modified, row.sha256)
 
-    def put_validators(
-        self, url: str, etag: str | None, last_modified: str | None, sha256: str | None
-    ) -> None:
+    def put(self, url: str, validators: Validators) -> None:
         with self.session() as session:
             session.merge(
-                ValidatorRow(url=url, etag=etag, last_modified=last_modified, sha256=sha256)
+                ValidatorRow(
+                    url=url,
+                    etag=validators.etag,
+                    last_modified=validators.last_modified,
+                    sha256=validators.sha256,
+                )
             )
+
+    # --- run ledger --------------------------------------------------------------------------
+
+    def start_run(self, trigger: str) -> int:
+        with self.session() as session:
+            row = RunRow(started_at=self._clock(), trigger=trigger, outcome="running")
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            return row.id
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        outcome: str,
+        releases_found: int = 0,
+        imported: Sequence[str] = (),
+        reports: Sequence[str] = (),
+        emails_sent: int = 0,
+        error: str = "",
+    ) -> None:
+        with self.session() as session:
+            row = session.get(RunRow, run_id)
+            assert row is not None
+            row.finished_at = self._clock()
+            row.outcome = outcome
+            row.releases_found = releases_found
+            row.imported = ",".join(imported)
+            row.reports = "\n".join(reports)
+            row.emails_sent = emails_sent
+            row.error = error
+
+    def runs(self, limit: int | None = None) -> list[Run]:
+        """The ledger, newest first."""
+        with self.session() as session:
+            query = select(RunRow).order_by(col(RunRow.id).desc())
+            if limit is not None:
+                query = query.limit(limit)
+            return [_run(row) for row in session.exec(query)]
+
+    # --- outbox ------------------------------------------------------------------------------
+
+    def queue_email(self, key: str, subject: str, message: bytes) -> bool:
+        """Store an email to send; False when one with this key was queued before."""
+        with self.session() as session:
+            if session.exec(select(OutboxRow.id).where(OutboxRow.key == key)).first() is not None:
+                return False
+            session.add(
+                OutboxRow(key=key, created_at=self._clock(), subject=subject, message=message)
+            )
+            return True
+
+    def pending_emails(self) -> list[OutboxItem]:
+        with self.session() as session:
+            query = (
+                select(OutboxRow)
+                .where(col(OutboxRow.sent_at).is_(None))
+                .order_by(col(OutboxRow.id))
+            )
+            return [
+                OutboxItem(
+                    r.id or 0, r.key, r.created_at, r.subject, r.message, r.attempts, r.last_error
+                )
+                for r in session.exec(query)
+            ]
+
+    def mark_sent(self, item_id: int) -> None:
+        with self.session() as session:
+            row = session.get(OutboxRow, item_id)
+            assert row is not None
+            row.sent_at = self._clock()
+            row.attempts += 1
+            row.last_error = ""
+
+    def mark_failed(self, item_id: int, error: str) -> None:
+        with self.session() as session:
+            row = session.get(OutboxRow, item_id)
+            assert row is not None
+            row.attempts += 1
+            row.last_error = error
+
+
+def _run(row: RunRow) -> Run:
+    return Run(
+        id=row.id or 0,
+        started_at=_utc(row.started_at),
+        finished_at=_utc(row.finished_at) if row.finished_at else None,
+        trigger=row.trigger,
+        outcome=row.outcome,
+        releases_found=row.releases_found,
+        imported=tuple(x for x in row.imported.split(",") if x),
+        reports=tuple(x for x in row.reports.split("\n") if x),
+        emails_sent=row.emails_sent,
+        error=row.error,
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every time stored here is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _stored(row: ReleaseRow) -> StoredRelease:
     info = ReleaseInfo(
         row.code_set, row.label, row.effective, row.revision, row.source_name, row.sha256, row.kind
     )
-    imported_at = row.imported_at if row.imported_at.tzinfo else row.imported_at.replace(tzinfo=UTC)
-    return StoredRelease(info, row.codes, imported_at)
+    return StoredRelease(info, row.codes, _utc(row.imported_at), row.released)
 
 
 def _engine(url: str) -> Engine:

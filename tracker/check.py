@@ -1,0 +1,308 @@
+"""`tracker check`: one idempotent cycle. Find releases, fetch what is new, import, diff, report.
+
+``run_check`` is the whole cycle on one screen; each step below it does one thing and collects
+failures instead of stopping, so one bad release does not hold back the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from tracker.config import Config
+from tracker.discover import Candidate, LocalCandidate, discover, scan_directory
+from tracker.download import Progress, ValidatorStore, download, validate_zip
+from tracker.errors import ConfigError, TrackerError
+from tracker.http import make_session
+from tracker.parse import read_release
+from tracker.publish import write_reports
+from tracker.query import stored_diff
+from tracker.records import Diff, ParsedRelease
+from tracker.report import summary_line
+from tracker.store import Guard, ImportResult, Store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LISTING = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
+DEFAULT_USER_AGENT = "tracker/0.1 (HCPCS release watcher)"
+_MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """The ``[source]`` table: where releases are found and how they are fetched."""
+
+    listing_urls: tuple[str, ...] = (DEFAULT_LISTING,)
+    directory: Path | None = None
+    allowed_hosts: tuple[str, ...] = ()  # empty: the listing pages' own hosts
+    user_agent: str = DEFAULT_USER_AGENT
+    timeouts: tuple[float, float] = (10, 60)
+    retries: int = 3
+    backoff_seconds: float = 1.0
+    max_retry_after_seconds: float = 120
+    max_download_mb: int = 100
+    max_unpacked_mb: int = 500
+
+    @classmethod
+    def from_config(cls, table: Mapping[str, Any], source: object = None) -> SourceSettings:
+        where = f"{source}: [source]" if source else "[source]"
+        known = set(cls.__dataclass_fields__)
+        for key in table:
+            if key not in known:
+                raise ConfigError(f"{where} unknown key {key!r}; known: {', '.join(sorted(known))}")
+        try:
+            settings = cls(
+                listing_urls=tuple(_strings(table.get("listing_urls", cls.listing_urls))),
+                directory=Path(table["directory"]) if table.get("directory") else None,
+                allowed_hosts=tuple(_strings(table.get("allowed_hosts", ()))),
+                user_agent=str(table.get("user_agent", cls.user_agent)),
+                timeouts=_pair(table.get("timeouts", cls.timeouts)),
+                retries=int(table.get("retries", cls.retries)),
+                backoff_seconds=float(table.get("backoff_seconds", cls.backoff_seconds)),
+                max_retry_after_seconds=float(
+                    table.get("max_retry_after_seconds", cls.max_retry_after_seconds)
+                ),
+                max_download_mb=int(table.get("max_download_mb", cls.max_download_mb)),
+                max_unpacked_mb=int(table.get("max_unpacked_mb", cls.max_unpacked_mb)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where} has a bad value ({exc})") from None
+        return settings
+
+    def hosts(self) -> tuple[str, ...]:
+        if self.allowed_hosts:
+            return self.allowed_hosts
+        return tuple(sorted({urlsplit(u).hostname or "" for u in self.listing_urls} - {""}))
+
+    def session(self) -> requests.Session:
+        return make_session(
+            self.user_agent,
+            retries=self.retries,
+            backoff=self.backoff_seconds,
+            max_retry_after=self.max_retry_after_seconds,
+        )
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"expected a list of strings, got {value!r}")
+    return list(value)
+
+
+def _pair(value: object) -> tuple[float, float]:
+    if isinstance(value, int | float):
+        return (float(value), float(value))
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return (float(value[0]), float(value[1]))
+    raise TypeError(f"timeouts must be [connect, read] seconds, got {value!r}")
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    source: SourceSettings
+    raw_dir: Path
+    reports_dir: Path
+    report_since: date | None
+    guard: Guard
+
+    @classmethod
+    def from_config(cls, config: Config) -> CheckSettings:
+        return cls(
+            source=SourceSettings.from_config(config.table("source"), config.path),
+            raw_dir=config.data_dir / "raw",
+            reports_dir=config.reports_dir,
+            report_since=config.report_since,
+            guard=config.guard,
+        )
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A release file on disk, ready to read: a download or a file from the folder."""
+
+    path: Path
+    name: str  # the file's real name (a download is kept as raw/<sha256>.zip)
+    origin: str  # the URL or folder path, for messages
+    sha256: str
+    label: str | None = None
+    effective: date | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    found: int = 0
+    downloaded: tuple[str, ...] = ()
+    imported: tuple[ImportResult, ...] = ()
+    diffs: tuple[Diff, ...] = ()
+    reports: tuple[Path, ...] = ()
+    failures: tuple[str, ...] = ()
+    quiet_diffs: tuple[Diff, ...] = field(default=())  # before report_since: not reported
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def run_check(
+    store: Store,
+    settings: CheckSettings,
+    *,
+    session: requests.Session,
+    progress: Callable[[str], Progress | None] = lambda name: None,
+) -> CheckResult:
+    """Discover, download what is new or changed, import in effective-date order, diff each
+    new release against its predecessor, write the reports."""
+    failures: list[str] = []
+    candidates, local = _discover(session, settings.source, failures)
+    fetched = _fetch(store, session, settings, candidates, progress, failures)
+    fetched += _scan(store, local, settings, failures)
+    parsed = _read(fetched, failures)
+    imported = _import(store, parsed, settings.guard, failures)
+    diffs = [stored_diff(store, r.predecessor.info.label, r.release.info.label)
+             for r in imported if r.status == "imported" and r.predecessor is not None]  # fmt: skip
+    reported = [d for d in diffs if _reportable(d, settings.report_since)]
+    reports = [p for d in reported for p in write_reports(d, settings.reports_dir)]
+    return CheckResult(
+        found=len(candidates) + len(local),
+        downloaded=tuple(f.origin for f in fetched if f.origin.startswith(("http:", "https:"))),
+        imported=tuple(r for r in imported if r.status == "imported"),
+        diffs=tuple(reported),
+        reports=tuple(reports),
+        failures=tuple(failures),
+        quiet_diffs=tuple(d for d in diffs if d not in reported),
+    )
+
+
+def _discover(
+    session: requests.Session, source: SourceSettings, failures: list[str]
+) -> tuple[list[Candidate], list[LocalCandidate]]:
+    candidates: dict[str, Candidate] = {}
+    for url in source.listing_urls:
+        try:
+            for candidate in discover(session, url, timeout=source.timeouts):
+                candidates.setdefault(candidate.url, candidate)
+        except TrackerError as exc:
+            failures.append(str(exc))
+    local: list[LocalCandidate] = []
+    if source.directory is not None:
+        try:
+            local = scan_directory(source.directory)
+        except TrackerError as exc:
+            failures.append(str(exc))
+    return list(candidates.values()), local
+
+
+def _fetch(
+    store: Store,
+    session: requests.Session,
+    settings: CheckSettings,
+    candidates: Sequence[Candidate],
+    progress: Callable[[str], Progress | None],
+    failures: list[str],
+) -> list[Fetched]:
+    validators: ValidatorStore = store
+    fetched = []
+    for c in sorted(candidates, key=lambda c: c.effective):
+        name = PurePosixPath(urlsplit(c.url).path).name
+        try:
+            result = download(
+                session, c.url, raw_dir=settings.raw_dir, validators=validators,
+                allowed_hosts=settings.source.hosts(),
+                max_bytes=settings.source.max_download_mb * _MB,
+                timeout=settings.source.timeouts, progress=progress(name),
+            )  # fmt: skip
+            if store.has_source(result.sha256):
+                log.info("%s: unchanged (%s)", c.url, result.status.replace("_", " "))
+                continue
+            validate_zip(
+                result.path, source=c.url, max_unpacked=settings.source.max_unpacked_mb * _MB
+            )
+        except TrackerError as exc:
+            failures.append(str(exc))
+            continue
+        fetched.append(Fetched(result.path, name, c.url, result.sha256, c.label, c.effective))
+    return fetched
+
+
+def _scan(
+    store: Store,
+    local: Sequence[LocalCandidate],
+    settings: CheckSettings,
+    failures: list[str],
+) -> list[Fetched]:
+    fetched = []
+    for c in local:
+        try:
+            sha256 = hashlib.sha256(c.path.read_bytes()).hexdigest()
+            if store.has_source(sha256):
+                continue
+            if c.path.suffix.lower() == ".zip":
+                validate_zip(
+                    c.path, source=str(c.path), max_unpacked=settings.source.max_unpacked_mb * _MB
+                )
+        except OSError as exc:
+            failures.append(f"{c.path}: cannot read file ({exc.strerror})")
+            continue
+        except TrackerError as exc:
+            failures.append(str(exc))
+            continue
+        fetched.append(Fetched(c.path, c.path.name, str(c.path), sha256))
+    return fetched
+
+
+def _read(fetched: Sequence[Fetched], failures: list[str]) -> list[ParsedRelease]:
+    parsed = []
+    for f in fetched:
+        try:
+            parsed.append(
+                read_release(
+                    f.path, label=f.label, effective=f.effective, name=f.name, source=f.origin
+                )
+            )
+        except TrackerError as exc:
+            failures.append(str(exc))
+    return parsed
+
+
+def _import(
+    store: Store, parsed: Sequence[ParsedRelease], guard: Guard, failures: list[str]
+) -> list[ImportResult]:
+    results = []
+    for p in sorted(parsed, key=lambda p: p.effective):
+        try:
+            results.append(store.add_release(p, guard=guard))
+        except TrackerError as exc:
+            failures.append(str(exc))
+    return results
+
+
+def _reportable(diff: Diff, since: date | None) -> bool:
+    # A first run takes in the whole history on the page, but only recent releases are
+    # reported, so a new install does not flood anyone.
+    return since is None or diff.new.effective >= since
+
+
+def render_summary(result: CheckResult) -> str:
+    """What a person (or a cron mail) reads after a check."""
+    lines = [f"Checked {result.found} release file(s); downloaded {len(result.downloaded)}."]
+    for r in result.imported:
+        info = r.release.info
+        lines.append(f"imported {info.label} ({info.source_name}): {r.release.codes} codes")
+    lines += [summary_line(d) for d in result.diffs]
+    lines += [f"not reported (effective before report_since): {summary_line(d)}"
+              for d in result.quiet_diffs]  # fmt: skip
+    lines += [f"report: {p}" for p in result.reports]
+    if not result.imported and not result.failures:
+        lines.append("Nothing new: nothing imported, no report written.")
+    lines += [f"FAILED: {f}" for f in result.failures]
+    return "\n".join(lines) + "\n"

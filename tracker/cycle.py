@@ -1,0 +1,155 @@
+"""One unattended run, as `tracker check` and the scheduler do it: lock, ledger, check, email.
+
+with the database's lock:            (two checks never run on one database at once)
+    start a run in the ledger
+    run_check                        (discover, download, import, diff, write reports)
+    queue the report email           (stored before sending: never lost, never sent twice)
+    send what is in the outbox       (a failed send is retried on the next run)
+    finish the run in the ledger     (outcome, releases, reports, emails, error)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from tracker.cadence import CptCalendar, needs_attention
+from tracker.check import CheckResult, CheckSettings, render_summary, run_check
+from tracker.config import Config
+from tracker.download import Progress
+from tracker.errors import BusyError, TrackerError
+from tracker.lock import check_lock, lock_path_for
+from tracker.notify import EmailSettings
+from tracker.outbox import (
+    FlushResult,
+    Sender,
+    flush_outbox,
+    queue_reminder_email,
+    queue_report_email,
+)
+from tracker.query import cpt_cadence
+from tracker.records import CPT
+from tracker.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CycleDeps:
+    """Everything a run touches outside itself, injected."""
+
+    store: Store
+    session: requests.Session
+    send: Sender
+    today: Callable[[], date]
+    progress: Callable[[str], Progress | None] = lambda name: None
+
+
+@dataclass(frozen=True)
+class CycleResult:
+    check: CheckResult
+    email: FlushResult
+    run_id: int
+
+    @property
+    def ok(self) -> bool:
+        return self.check.ok and not self.email.failures
+
+
+def run_cycle(config: Config, deps: CycleDeps, *, trigger: str, wait: float = 0) -> CycleResult:
+    """Run one check under the database's lock and record it in the ledger."""
+    settings = CheckSettings.from_config(config)
+    email = (
+        EmailSettings.from_config(config.table("email"), source=config.path)
+        if config.table("email")
+        else None
+    )
+    lock = lock_path_for(config.db_url, config.data_dir)
+    with check_lock(lock, wait=wait, name=redact_url(config.db_url)):
+        run_id = deps.store.start_run(trigger)
+        try:
+            check = run_check(deps.store, settings, session=deps.session, progress=deps.progress)
+            flushed = _email(config, deps, email, check)
+        except Exception as exc:
+            deps.store.finish_run(run_id, outcome="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        result = CycleResult(check, flushed, run_id)
+        deps.store.finish_run(
+            run_id,
+            outcome="ok" if result.ok else "failed",
+            releases_found=check.found,
+            imported=[r.release.info.label for r in check.imported],
+            reports=[str(p) for p in check.reports],
+            emails_sent=flushed.sent,
+            error="; ".join(check.failures + flushed.failures),
+        )
+        return result
+
+
+def _email(
+    config: Config, deps: CycleDeps, email: EmailSettings | None, check: CheckResult
+) -> FlushResult:
+    if email is None:
+        return FlushResult(0, ())
+    cpt = config.table("cpt")
+    notes = cpt_reminders(
+        deps.store, CptCalendar.from_config(cpt, source=f"{config.path} [cpt]"), deps.today()
+    )
+    descriptors = bool(cpt.get("email_descriptors", False))
+    if check.diffs:
+        queue_report_email(
+            deps.store, email, check.diffs, check.reports, notes=notes, cpt_descriptors=descriptors
+        )
+    elif notes:
+        queue_reminder_email(deps.store, email, "|".join(notes), notes)
+    return flush_outbox(deps.store, email, deps.send)
+
+
+def cpt_reminders(store: Store, calendar: CptCalendar, today: date) -> list[str]:
+    """Lines naming CPT files due or overdue; none until the team imports CPT at all."""
+    if not store.releases(CPT):
+        return []
+    return [
+        f"CPT {e.label} ({e.kind}) is {e.status}: expected {e.expected_release}, "
+        f"effective {e.effective}; import it with `tracker cpt import`"
+        for e in needs_attention(cpt_cadence(store, calendar, as_of=today))
+    ]
+
+
+def redact_url(url: str) -> str:
+    """The database URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def run_logged(config: Config, deps: CycleDeps, *, trigger: str = "schedule") -> None:
+    """The scheduler's job: every outcome ends up in the log (and, once started, the ledger)."""
+    try:
+        result = run_cycle(config, deps, trigger=trigger)
+    except BusyError as exc:
+        log.warning("check skipped: %s", exc)
+        return
+    except TrackerError as exc:
+        log.error("check failed: %s", exc)
+        return
+    except Exception:  # an unattended scheduler must outlive a bug in one run
+        log.exception("check crashed")
+        return
+    for line in render_summary(result.check).splitlines():
+        log.info("%s", line)
+    for failure in result.email.failures:
+        log.error("email: %s", failure)
+    log.info(
+        "run %d %s; %d email(s) sent",
+        result.run_id,
+        "ok" if result.ok else "failed",
+        result.email.sent,
+    )
