@@ -19,6 +19,12 @@ from tracker.store import Guard, default_db_url
 
 DEFAULT_CONFIG_NAME = "tracker.toml"
 SECTIONS = ("store", "guard", "source", "reports", "schedule", "email", "cpt")
+# The keys of the sections read here; the others are checked by their stage.
+_CORE_KEYS = {
+    "store": ("data_dir", "db"),
+    "guard": ("max_drop_percent", "min_codes"),
+    "reports": ("directory", "report_since"),
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,10 @@ def load_config(
     for name in raw:
         if name not in SECTIONS:
             raise ConfigError(f"{path}: unknown section [{name}]; known: {', '.join(SECTIONS)}")
+    for name, keys in _CORE_KEYS.items():
+        for key in raw.get(name, {}):
+            if key not in keys:
+                raise ConfigError(f"{path}: [{name}] unknown key {key!r}; known: {', '.join(keys)}")
     store = raw.get("store", {})
     data_dir = Path(_get(path, store, "store", "data_dir", str, "snapshots"))
     db_url = db or environ.get("TRACKER_DB") or _get(path, store, "store", "db", str, "")

@@ -60,7 +60,8 @@ def queue_reminder_email(
     if not notes:
         return False
     message = build_message(settings, [], [], notes=notes)
-    message.replace_header("Subject", "CPT files due: " + "; ".join(notes)[:150])
+    del message["Subject"]
+    message["Subject"] = f"CPT files due or overdue: {len(notes)} (see the message)"
     return store.queue_email("reminder:" + key, str(message["Subject"]), message.as_bytes())
 
 

@@ -1,0 +1,124 @@
+"""CPT through the CLI: import, releases beside HCPCS, diff, history, cadence, reminders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tracker.cli import main
+from tracker.demo import sample_paths
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cpt"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cpt.db'}"
+
+
+def _package_2027(tmp_path: Path) -> Path:
+    """Next year's package: one descriptor revised, one code added (all invented)."""
+    folder = tmp_path / "cpt2027"
+    shutil.copytree(FIXTURES / "cpt2026", folder)
+    for path in folder.glob("*.txt"):
+        path.write_text(path.read_text().replace("CPT 2026", "CPT 2027"))
+    longult = folder / "LONGULT.txt"
+    longult.write_text(
+        longult.read_text().replace("first of its kind", "first of its kind, revised")
+        + "99991\tInvented procedure gamma\n"
+    )
+    return folder
+
+
+def test_cpt_import_releases_diff_history(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
+) -> None:
+    package = str(FIXTURES / "cpt2026")
+    code, out, err = run(
+        capsys, "--db", db, "cpt", "import", package, "--year", "2026", "--released", "2025-09-01"
+    )
+    assert (code, err) == (0, "")
+    assert out.startswith("imported CPT-2026 (")
+    run(capsys, "--db", db, "import", "--force", str(sample_paths()[0]))
+    code, out, _ = run(
+        capsys, "--db", db, "cpt", "import", str(_package_2027(tmp_path)), "--year", "2027"
+    )
+    assert code == 0
+    _, out, _ = run(capsys, "--db", db, "releases", "--json")
+    assert [(r["code_set"], r["label"]) for r in json.loads(out)] == [
+        ("HCPCS", "2025"),
+        ("CPT", "CPT-2026"),
+        ("CPT", "CPT-2027"),
+    ]
+    _, out, _ = run(capsys, "--db", db, "diff", "CPT-2026", "CPT-2027", "--format", "json")
+    report = json.loads(out)
+    assert report["summary"] == {
+        "added": 1,
+        "deleted": 0,
+        "discontinued": 0,
+        "reactivated": 0,
+        "changed": 1,
+    }
+    assert [(c["code"], c["category"], c["fields"]) for c in report["changes"]] == [
+        ("99990", "changed", [{"field": "long_descriptor",
+                               "old": "Invented procedure alpha, first of its kind",
+                               "new": "Invented procedure alpha, first of its kind, revised"}]),
+        ("99991", "added", []),
+    ]  # fmt: skip
+    _, out, _ = run(capsys, "--db", db, "history", "99990", "--json")
+    assert [(h["release"], h["category"]) for h in json.loads(out)] == [
+        ("CPT-2026", "first_seen"),
+        ("CPT-2027", "changed"),
+    ]
+
+
+def test_cpt_import_twice_is_already_imported(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    args = ("--db", db, "cpt", "import", str(FIXTURES / "cpt2026"), "--year", "2026")
+    run(capsys, *args)
+    code, out, _ = run(capsys, *args)
+    assert (code, out.startswith("already imported as CPT-2026:")) == (0, True)
+
+
+def test_cpt_year_that_contradicts_the_file(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    code, out, err = run(
+        capsys, "--db", db, "cpt", "import", str(FIXTURES / "cpt2026"), "--year", "2025"
+    )
+    assert (code, out) == (1, "")
+    assert err.startswith("tracker: error: ") and "2026" in err and err.count("\n") == 1
+    _, out, _ = run(capsys, "--db", db, "releases", "--json")
+    assert json.loads(out) == []
+
+
+def test_cadence_json(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    run(capsys, "--db", db, "cpt", "import", str(FIXTURES / "cpt2026"), "--year", "2026",
+        "--released", "2025-09-01")  # fmt: skip
+    code, out, _ = run(capsys, "--db", db, "cpt", "cadence", "--as-of", "2026-01-20", "--json")
+    entries = json.loads(out)
+    assert code == 0
+    annual = {e["year"]: e for e in entries if e["kind"] == "annual"}
+    assert {
+        k: annual[2026][k] for k in ("expected_release", "effective", "imported", "status")
+    } == {
+        "expected_release": "2025-09-01",
+        "effective": "2026-01-01",
+        "imported": True,
+        "status": "received",
+    }
+    assert {k: annual[2027][k] for k in ("expected_release", "imported", "status")} == {
+        "expected_release": "2026-09-01",
+        "imported": False,
+        "status": "upcoming",
+    }
+    pla = [e for e in entries if e["kind"] == "pla" and e["expected_release"] == "2026-01-01"]
+    assert [(e["status"], e["imported"]) for e in pla] == [("overdue", False)]
+    assert set(entries[0]) == {"year", "kind", "label", "expected_release", "effective", "imported",
+                               "imported_at", "released", "status", "late"}  # fmt: skip
