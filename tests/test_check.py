@@ -248,8 +248,7 @@ def test_a_broken_release_does_not_stop_the_others(
     ]
     assert lines[-2] == (
         f"FAILED: {site.url(april)}: is an HTML page, "
-        "not a ZIP (CMS answers a wrong URL with a Page Not Found page); check the link on the "
-        "listing page"
+        "not a ZIP (CMS answers a wrong URL with a Page Not Found page)"
     )
 
 

@@ -129,7 +129,9 @@ def test_truncated_zip_is_refused(tmp_path: Path) -> None:
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError) as err:
         read_release(cut)
-    assert str(err.value) == f"{cut}: is not a readable ZIP (truncated or damaged download?)"
+    assert str(err.value) == (
+        f"{cut}: is not a readable ZIP (truncated or damaged download?); download it again"
+    )
 
 
 def test_truncated_text_file_is_refused_by_the_guard(real_store: Store, tmp_path: Path) -> None:

@@ -539,7 +539,9 @@ def test_damaged_zip(tmp_path: Path) -> None:
 
 def test_unsafe_zip_member(tmp_path: Path) -> None:
     archive = zip_of(tmp_path / "cpt.zip", {"../LONGULT.txt": b"99990\tInvented alpha\n"})
-    assert refusal([archive], year=2026) == f"{archive}: unsafe member name '../LONGULT.txt' in ZIP"
+    assert refusal([archive], year=2026) == (
+        f"{archive}: holds an unsafe member name '../LONGULT.txt'; refusing to unpack it"
+    )
 
 
 def test_missing_path(tmp_path: Path) -> None:

@@ -213,7 +213,7 @@ def test_html_instead_of_a_zip_downloads_then_fails_validation(
 
     assert str(caught.value) == (
         f"{ZIP_URL}: is an HTML page, not a ZIP (CMS answers a wrong URL with a Page Not Found "
-        "page); check the link on the listing page"
+        "page)"
     )
 
 
@@ -666,8 +666,8 @@ def test_unpacked_size_cap(tmp_path: Path) -> None:
     path = write(tmp_path, make_zip({"HCPC2026_JAN_ANWEB.txt": bytes(5000)}))
 
     assert invalid(path, max_unpacked=4999) == (
-        "unpacks to 5000 bytes, over the cap of 4999 ([source] max_unpacked_mb); raise the cap "
-        "if CMS's files really grew"
+        "unpacks to 5000 bytes, over the cap of 4999; refusing to unpack it "
+        "(raise [source] max_unpacked_mb if CMS's files really grew)"
     )
 
 
@@ -694,8 +694,7 @@ def test_no_anweb_data_member(tmp_path: Path) -> None:
     [
         (
             b"\xef\xbb\xbf\r\n  <!DOCTYPE html><html><title>Page Not Found</title>",
-            "is an HTML page, not a ZIP (CMS answers a wrong URL with a Page Not Found page); "
-            "check the link on the listing page",
+            "is an HTML page, not a ZIP (CMS answers a wrong URL with a Page Not Found page)",
         ),
         (b"", "is empty, not a ZIP; download it again"),
         (
@@ -704,7 +703,7 @@ def test_no_anweb_data_member(tmp_path: Path) -> None:
         ),
         (
             b"PK\x03\x04 cut short",
-            "is a damaged ZIP (File is not a zip file); download it again or fetch it in a browser",
+            "is not a readable ZIP (truncated or damaged download?); download it again",
         ),
     ],
 )

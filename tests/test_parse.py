@@ -201,7 +201,7 @@ def test_label_and_effective_override(tmp_path: Path) -> None:
         ("HCPC2026_ANWEB.txt", b"<html><body>Access denied</body></html>",
          "is an HTML page, not a ZIP (CMS answers a wrong URL with a Page Not Found page)"),
         ("2026.zip", b"PK\x03\x04truncated",
-         "is not a readable ZIP (truncated or damaged download?)"),
+         "is not a readable ZIP (truncated or damaged download?); download it again"),
         ("renamed.txt", b"x", "the file name names no release year; give --label and --effective"),
     ],
 )  # fmt: skip
@@ -218,9 +218,12 @@ def test_bad_files(tmp_path: Path, name: str, content: bytes, message: str) -> N
 @pytest.mark.parametrize(
     ("members", "message"),
     [
-        ({"README.txt": b"x"}, "ZIP holds no ANWEB data file (*ANWEB*.txt or *ANWEB*.xlsx)"),
-        ({"../HCPC2026_ANWEB.txt": b"x"}, "unsafe member name '../HCPC2026_ANWEB.txt' in ZIP"),
-        ({"/etc/HCPC2026_ANWEB.txt": b"x"}, "unsafe member name '/etc/HCPC2026_ANWEB.txt' in ZIP"),
+        ({"README.txt": b"x"}, "holds no *ANWEB* data file (.txt or .xlsx), only: README.txt; "
+                                "is it the alpha-numeric HCPCS file?"),
+        ({"../HCPC2026_ANWEB.txt": b"x"},
+         "holds an unsafe member name '../HCPC2026_ANWEB.txt'; refusing to unpack it"),
+        ({"/etc/HCPC2026_ANWEB.txt": b"x"},
+         "holds an unsafe member name '/etc/HCPC2026_ANWEB.txt'; refusing to unpack it"),
         ({"a/HCPC26_ANWEB.txt": b"x", "b/HCPC26_ANWEB_v2.txt": b"x"},
          "several ANWEB data files in ZIP: a/HCPC26_ANWEB.txt, b/HCPC26_ANWEB_v2.txt"),
     ],

@@ -24,6 +24,7 @@ from bs4 import BeautifulSoup, Tag
 from tracker.errors import FetchError
 from tracker.http import DEFAULT_TIMEOUT, Timeout, get, status_error
 from tracker.identity import Identity, identity_from_name
+from tracker.parse import is_data_member
 
 log = logging.getLogger(__name__)
 
@@ -218,9 +219,8 @@ def _identity_from_members(path: Path) -> Identity | None:
     except (OSError, zipfile.BadZipFile):
         return None  # validate_zip reports a damaged file when it is imported
     for member in names:
-        base = member.rsplit("/", 1)[-1]
-        if "anweb" in base.lower() and not _NOT_RELEASE.search(base):
-            identity = identity_from_name(base)
+        if is_data_member(member):
+            identity = identity_from_name(member.rsplit("/", 1)[-1])
             if identity is not None:
                 return identity
     return None

@@ -11,9 +11,7 @@ import hashlib
 import ipaddress
 import logging
 import os
-import re
 import tempfile
-import zipfile
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ import requests
 
 from tracker.errors import FetchError, InputError
 from tracker.http import DEFAULT_TIMEOUT, Timeout, get, network_error, status_error
+from tracker.parse import not_a_zip, open_zip, pick_data_member
 
 # (bytes_done, total or None when the server sends no Content-Length). The last call of a
 # download always has bytes_done == total (total set to the bytes received when it was unknown).
@@ -261,81 +260,20 @@ def _truncated(url: str, received: int, expected: int) -> FetchError:
 
 # --- validation -----------------------------------------------------------------------------
 
-_HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml|<!--)", re.IGNORECASE)
-_DRIVE = re.compile(r"^[A-Za-z]:")
-# Recent ZIPs hold several *ANWEB* workbooks: the data, and Corrections / Transaction Report.
-_SIDE_FILE = re.compile(r"correction|trans(action)?[\s_-]*report", re.IGNORECASE)
-
 
 def validate_zip(path: Path, *, source: str, max_unpacked: int) -> None:
     """Check a downloaded file before anyone unpacks it; InputError(source, problem) if not OK.
 
     It must be a ZIP (CMS answers a wrong URL with an HTML "Page Not Found" page and status
     200), with safe member names, at most ``max_unpacked`` bytes unpacked, and an ``*ANWEB*``
-    data member (.txt or .xlsx).
+    data member (.txt or .xlsx): the same rules the reader applies (``tracker.parse``).
     """
     with path.open("rb") as handle:
         head = handle.read(1024)
     if not head.startswith(b"PK"):
-        raise InputError(source, _not_a_zip(head))
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except zipfile.BadZipFile as exc:
-        raise InputError(
-            source, f"is a damaged ZIP ({exc}); download it again or fetch it in a browser"
-        ) from exc
-    for info in members:
-        if not is_safe_member(info.filename):
-            raise InputError(
-                source, f"holds an unsafe member name {info.filename!r}; refusing to unpack it"
-            )
-    total = sum(info.file_size for info in members)
-    if total > max_unpacked:
-        raise InputError(
-            source,
-            f"unpacks to {total} bytes, over the cap of {max_unpacked} "
-            "([source] max_unpacked_mb); raise the cap if CMS's files really grew",
-        )
-    names = [info.filename for info in members if not info.is_dir()]
-    if not any(is_data_member(name) for name in names):
-        shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-        raise InputError(
-            source,
-            f"holds no *ANWEB* data file (.txt or .xlsx), only: {shown or 'nothing'}; "
-            "is it the alpha-numeric HCPCS file?",
-        )
-
-
-def is_safe_member(name: str) -> bool:
-    """No absolute path, drive letter or ``..`` part, with either slash."""
-    if not name or name.startswith(("/", "\\")) or _DRIVE.match(name):
-        return False
-    return ".." not in re.split(r"[/\\]", name)
-
-
-def is_data_member(name: str) -> bool:
-    """An ANWEB data file: ``HCPC2026_JAN_ANWEB_01122026.txt`` or ``.xlsx``, not a change report
-    and not macOS's ``__MACOSX/._*`` shadow copies."""
-    if name.startswith("__MACOSX/"):
-        return False
-    base = re.split(r"[/\\]", name)[-1]
-    return (
-        "anweb" in base.lower()
-        and base.lower().endswith((".txt", ".xlsx"))
-        and not _SIDE_FILE.search(base)
-    )
-
-
-def _not_a_zip(head: bytes) -> str:
-    if _HTML_START.match(head.lstrip(b"\xef\xbb\xbf")) or b"<html" in head.lower():
-        return (
-            "is an HTML page, not a ZIP (CMS answers a wrong URL with a Page Not Found page); "
-            "check the link on the listing page"
-        )
-    if not head:
-        return "is empty, not a ZIP; download it again"
-    return f"is not a ZIP (it starts with {head[:8]!r}); download it again or check the URL"
+        raise InputError(source, not_a_zip(head))
+    with open_zip(source, path, max_unpacked=max_unpacked) as archive:
+        pick_data_member(source, archive.namelist())
 
 
 # --- progress -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from tracker.errors import InputError
 from tracker.identity import identity_from_label, identity_from_name
@@ -26,7 +27,8 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a real release ZIP unpacks to under 10
 _MIN_FIRST_LINE = 293
 _CODE = re.compile(r"[A-Z0-9]{5}|   [A-Z0-9]{2}")
 # ZIPs since 2024 hold several *ANWEB* members; only one is the data file.
-_NOT_DATA = re.compile(r"correction|transaction|trans[ _]?report|record ?layout", re.IGNORECASE)
+_NOT_DATA = re.compile(r"correction|trans(action)?[\s_-]*report|record ?layout", re.IGNORECASE)
+_HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml|<!--)", re.IGNORECASE)
 _HEADER_SCAN_ROWS = 40
 
 
@@ -112,15 +114,11 @@ def _data_member(source: str, name: str, data: bytes) -> tuple[str, bytes]:
     if data[:4] == b"PK\x03\x04" and name.lower().endswith(".xlsx"):
         return name, data
     if data[:2] != b"PK":
-        if name.lower().endswith(".zip") or _looks_like_html(data):
-            raise InputError(source, _not_a_zip(data))
+        if name.lower().endswith(".zip") or _looks_like_html(data[:1024]):
+            raise InputError(source, not_a_zip(data[:1024]))
         return name, data
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise InputError(source, "is not a readable ZIP (truncated or damaged download?)") from None
+    archive = open_zip(source, io.BytesIO(data))
     with archive:
-        check_members(source, archive.infolist())
         member = pick_data_member(source, [info.filename for info in archive.infolist()])
         try:
             return PurePosixPath(member).name, archive.read(member)
@@ -128,42 +126,91 @@ def _data_member(source: str, name: str, data: bytes) -> tuple[str, bytes]:
             raise InputError(source, f"member {member} is damaged ({exc})") from None
 
 
-def _looks_like_html(data: bytes) -> bool:
-    head = data[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml"))
+def open_zip(
+    source: str, file: IO[bytes] | Path, *, max_unpacked: int = MAX_UNPACKED_BYTES
+) -> zipfile.ZipFile:
+    """Open a ZIP whose members are safe to unpack; InputError naming ``source`` if not."""
+    try:
+        archive = zipfile.ZipFile(file)
+    except zipfile.BadZipFile:
+        raise InputError(
+            source, "is not a readable ZIP (truncated or damaged download?); download it again"
+        ) from None
+    try:
+        check_members(source, archive.infolist(), max_unpacked=max_unpacked)
+    except InputError:
+        archive.close()
+        raise
+    return archive
 
 
-def _not_a_zip(data: bytes) -> str:
-    if _looks_like_html(data):
+def _looks_like_html(head: bytes) -> bool:
+    return bool(_HTML_START.match(head.lstrip(b"\xef\xbb\xbf"))) or b"<html" in head.lower()
+
+
+def not_a_zip(head: bytes) -> str:
+    """What a file that should be a ZIP is instead, from its first bytes."""
+    if _looks_like_html(head):
         return "is an HTML page, not a ZIP (CMS answers a wrong URL with a Page Not Found page)"
-    return "is not a ZIP file"
+    if not head:
+        return "is empty, not a ZIP; download it again"
+    return f"is not a ZIP (it starts with {head[:8]!r}); download it again or check the URL"
 
 
-def check_members(source: str, members: Iterable[zipfile.ZipInfo]) -> None:
+def check_members(
+    source: str, members: Iterable[zipfile.ZipInfo], *, max_unpacked: int = MAX_UNPACKED_BYTES
+) -> None:
     """Refuse unsafe member names and ZIP bombs before anything is unpacked."""
     total = 0
     for info in members:
-        name = info.filename
-        parts = PurePosixPath(name.replace("\\", "/")).parts
-        if name.startswith(("/", "\\")) or ".." in parts or re.match(r"[A-Za-z]:", name):
-            raise InputError(source, f"unsafe member name {name!r} in ZIP")
-        total += info.file_size
-    if total > MAX_UNPACKED_BYTES:
-        raise InputError(source, f"ZIP unpacks to {total} bytes, over the {MAX_UNPACKED_BYTES} cap")
+        if not is_safe_member(info.filename):
+            raise InputError(
+                source, f"holds an unsafe member name {info.filename!r}; refusing to unpack it"
+            )
+        total += info.file_size  # the declared sizes: what unpacking would write
+    if total > max_unpacked:
+        raise InputError(
+            source,
+            f"unpacks to {total} bytes, over the cap of {max_unpacked}; refusing to unpack it "
+            "(raise [source] max_unpacked_mb if CMS's files really grew)",
+        )
+
+
+def is_safe_member(name: str) -> bool:
+    """No absolute path, drive letter or ``..`` part, with either slash."""
+    if not name or name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
+        return False
+    return ".." not in re.split(r"[/\\]", name)
+
+
+def is_data_member(name: str) -> bool:
+    """An ANWEB data file (``HCPC2026_JAN_ANWEB_01122026.txt`` or ``.xlsx``): not a change
+    report, corrections list or record layout, nor a macOS ``__MACOSX/._*`` shadow copy."""
+    base = re.split(r"[/\\]", name)[-1]
+    return (
+        not name.startswith("__MACOSX/")
+        and "anweb" in base.lower()
+        and base.lower().endswith((".txt", ".xlsx"))
+        and not _NOT_DATA.search(base)
+    )
 
 
 def pick_data_member(source: str, names: Sequence[str]) -> str:
     """The ANWEB data file among a ZIP's members: text preferred over its workbook copy."""
-    data = [
-        n for n in names if "anweb" in n.lower() and not _NOT_DATA.search(PurePosixPath(n).name)
-    ]
+    data = [n for n in names if is_data_member(n)]
     for suffix in (".txt", ".xlsx"):
         found = [n for n in data if n.lower().endswith(suffix)]
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
             raise InputError(source, f"several ANWEB data files in ZIP: {', '.join(sorted(found))}")
-    raise InputError(source, "ZIP holds no ANWEB data file (*ANWEB*.txt or *ANWEB*.xlsx)")
+    files = [n for n in names if not n.endswith("/")]
+    shown = ", ".join(files[:8]) + (", ..." if len(files) > 8 else "")
+    raise InputError(
+        source,
+        f"holds no *ANWEB* data file (.txt or .xlsx), only: {shown or 'nothing'}; "
+        "is it the alpha-numeric HCPCS file?",
+    )
 
 
 # --- fixed-width text ----------------------------------------------------------------------
