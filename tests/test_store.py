@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -96,3 +97,31 @@ def test_modifier_fields_roundtrip(store: Store) -> None:
     parsed = ParsedRelease(HCPCS, "2025", date(2025, 1, 1), "f", "s", (record,))
     store.add_release(parsed)
     assert store.records("2025") == {"ZX": record}
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TRACKER_TEST_PG_URL"),
+    reason="set TRACKER_TEST_PG_URL=postgresql+psycopg://... to run the store on PostgreSQL",
+)
+def test_the_same_reports_on_postgresql() -> None:
+    from sqlmodel import SQLModel
+
+    from tests.golden import assert_golden
+    from tracker.demo import DEMO_GUARD, sample_paths
+    from tracker.ingest import import_files
+    from tracker.query import stored_diff
+    from tracker.report import render_csv
+
+    pg = Store(os.environ["TRACKER_TEST_PG_URL"])
+    SQLModel.metadata.drop_all(pg.engine)
+    SQLModel.metadata.create_all(pg.engine)
+    try:
+        import_files(pg, sample_paths(), guard=DEMO_GUARD)
+        assert [r.status for r in import_files(pg, sample_paths(), guard=DEMO_GUARD)] == [
+            "already"
+        ] * 3
+        assert_golden("sample_2025_to_2025-Q2.csv", render_csv(stored_diff(pg, "2025", "2025-Q2")))
+        assert_golden("sample_2025-Q2_to_2025-Q3.csv", render_csv(stored_diff(pg, "2025-Q3")))
+    finally:
+        SQLModel.metadata.drop_all(pg.engine)
+        pg.close()
