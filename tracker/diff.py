@@ -75,22 +75,18 @@ def diff_code(
     return Change(code, category, new.text("action_cd"), describe(new), fields)
 
 
-_LAYOUT_ORDER = {name: i for i, name in enumerate(FIELD_NAMES)}
+# Every layout field but those CMS resets on its own, in layout order.
+_COMPARED = tuple(n for n in FIELD_NAMES if n not in NOT_COMPARED and n != "code")
+_LAYOUT = frozenset(FIELD_NAMES)
 
 
 def changed_fields(
     old: Record, new: Record, skip: frozenset[str] = frozenset()
 ) -> tuple[FieldChange, ...]:
-    """Fields in layout order (then by name, for fields the layout lacks, e.g. CPT's)."""
-    names = sorted(
-        new.fields.keys() | old.fields.keys(),
-        key=lambda n: (_LAYOUT_ORDER.get(n, len(_LAYOUT_ORDER)), n),
-    )
+    """Fields in layout order, then by name those the layout lacks (CPT's descriptors)."""
+    extra = sorted((old.fields.keys() | new.fields.keys()) - _LAYOUT)
     return tuple(
         FieldChange(name, old.get(name), new.get(name))
-        for name in names
-        if name not in NOT_COMPARED
-        and name not in skip
-        and name != "code"
-        and old.get(name) != new.get(name)
+        for name in (*_COMPARED, *extra)
+        if name not in skip and old.get(name) != new.get(name)
     )

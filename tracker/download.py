@@ -23,6 +23,7 @@ import requests
 from tracker.errors import FetchError, InputError
 from tracker.http import DEFAULT_TIMEOUT, Timeout, get, network_error, status_error
 from tracker.parse import not_a_zip, open_zip, pick_data_member
+from tracker.records import Validators
 
 # (bytes_done, total or None when the server sends no Content-Length). The last call of a
 # download always has bytes_done == total (total set to the bytes received when it was unknown).
@@ -32,15 +33,6 @@ MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What is remembered per URL for a conditional GET, and which raw file it gave."""
-
-    etag: str | None
-    last_modified: str | None
-    sha256: str
 
 
 class ValidatorStore(Protocol):

@@ -37,8 +37,14 @@ def stored_diff(store: Store, old: str | None = None, new: str | None = None) ->
 
 
 def _diff(store: Store, old: StoredRelease, new: StoredRelease) -> Diff:
+    old_ids, new_ids = store.member_ids(old.info.label), store.member_ids(new.info.label)
+    if new.info.code_set != CPT:
+        # A version id names one exact record, so a code whose version both releases share is
+        # unchanged: only the versions one side lacks need loading. (A CPT diff looks at the
+        # whole of both releases to see which descriptor kinds each was given.)
+        old_ids, new_ids = old_ids - new_ids, new_ids - old_ids
     return diff_releases(
-        old.info, store.records(old.info.label), new.info, store.records(new.info.label)
+        old.info, store.records_by_ids(old_ids), new.info, store.records_by_ids(new_ids)
     )
 
 

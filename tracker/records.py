@@ -101,3 +101,12 @@ class Diff:
     @property
     def is_empty(self) -> bool:
         return not self.changes
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What is remembered per URL for a conditional GET, and which raw file it gave."""
+
+    etag: str | None
+    last_modified: str | None
+    sha256: str

@@ -14,7 +14,7 @@ import hashlib
 import json
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,9 +25,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
-from tracker.download import Validators
 from tracker.errors import GuardError, NotFoundError, TrackerError
-from tracker.records import CPT, ParsedRelease, Record, ReleaseInfo, Value
+from tracker.records import CPT, ParsedRelease, Record, ReleaseInfo, Validators, Value
 
 _CHUNK = 500  # rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
 
@@ -182,9 +181,9 @@ def record_digest(record: Record) -> tuple[str, str]:
     return data, hashlib.sha256(data.encode()).hexdigest()[:32]
 
 
-def content_digest(records: Iterable[Record]) -> str:
-    digests = sorted(record_digest(r)[1] for r in records)
-    return hashlib.sha256("\n".join(digests).encode()).hexdigest()
+def content_digest(record_digests: Iterable[str]) -> str:
+    """A release's content, whatever file it came in: same records, same digest."""
+    return hashlib.sha256("\n".join(sorted(record_digests)).encode()).hexdigest()
 
 
 def _record_from_json(data: str) -> Record:
@@ -237,7 +236,9 @@ class Store:
         released: date | None = None,
     ) -> ImportResult:
         """Store a parsed release: new, a new revision of its label, or already imported."""
-        digest = content_digest(parsed.records)
+        # Each record's canonical JSON and digest, computed once for the whole import.
+        versions = {d: (r.code, data) for r in parsed.records for data, d in [record_digest(r)]}
+        digest = content_digest(versions)
         with self.session() as session:
             same = session.exec(
                 select(ReleaseRow).where(
@@ -263,7 +264,7 @@ class Store:
             before = self._predecessor(session, info)
             if not force and guard is not None:
                 guard.check(parsed.source_name, len(parsed.records), parsed.code_set, before)
-            ids = self._version_ids(session, parsed.records)
+            ids = self._version_ids(session, versions)
             row = ReleaseRow(
                 code_set=info.code_set, label=label, base_label=parsed.base_label,
                 revision=revision, kind=info.kind, effective=info.effective,
@@ -275,18 +276,18 @@ class Store:
             session.flush()
             return ImportResult("imported", _stored(row), before)
 
-    def _version_ids(self, session: Session, records: Sequence[Record]) -> list[int]:
-        wanted = {digest: data for data, digest in map(record_digest, records)}
-        known = self._ids_for_digests(session, list(wanted))
+    def _version_ids(self, session: Session, versions: Mapping[str, tuple[str, str]]) -> list[int]:
+        """The ids of these record versions, storing the ones not seen before."""
+        known = self._ids_for_digests(session, list(versions))
         new = [
-            {"code": json.loads(data)["code"], "digest": digest, "data": data}
-            for digest, data in wanted.items()
+            {"code": code, "digest": digest, "data": data}
+            for digest, (code, data) in versions.items()
             if digest not in known
         ]
         if new:
             session.connection().execute(insert(VersionRow), new)
             known.update(self._ids_for_digests(session, [n["digest"] for n in new]))
-        return [known[d] for d in wanted]
+        return [known[d] for d in versions]
 
     @staticmethod
     def _ids_for_digests(session: Session, digests: Sequence[str]) -> dict[str, int]:
@@ -346,17 +347,25 @@ class Store:
 
     def records(self, label: str) -> dict[str, Record]:
         """All records of one release, by code."""
+        return self.records_by_ids(self.member_ids(label))
+
+    def member_ids(self, label: str) -> frozenset[int]:
+        """The record versions a release holds: one id names one exact record."""
         with self.session() as session:
-            ids = _unpack(self._row(session, label).members)
-            records: dict[str, Record] = {}
-            for i in range(0, len(ids), _CHUNK):
+            return frozenset(_unpack(self._row(session, label).members))
+
+    def records_by_ids(self, ids: Iterable[int]) -> dict[str, Record]:
+        wanted = sorted(ids)
+        records: dict[str, Record] = {}
+        with self.session() as session:
+            for i in range(0, len(wanted), _CHUNK):
                 rows = session.exec(
-                    select(VersionRow.data).where(col(VersionRow.id).in_(ids[i : i + _CHUNK]))
+                    select(VersionRow.data).where(col(VersionRow.id).in_(wanted[i : i + _CHUNK]))
                 )
                 for data in rows:
                     record = _record_from_json(data)
                     records[record.code] = record
-            return records
+        return records
 
     def code_versions(self, code: str) -> list[tuple[StoredRelease, Record | None]]:
         """A code's record in every release of its code set(s), oldest first (None: absent)."""
