@@ -230,20 +230,8 @@ def _entry(
 ) -> CadenceEntry:
     deadline = slot.release + timedelta(days=calendar.grace_days)
     if arrival is not None:
-        arrived = arrival.released or arrival.imported_at.date()
-        return CadenceEntry(
-            year=slot.year,
-            kind=slot.kind,
-            label=slot.label,
-            expected_release=slot.release,
-            effective=slot.effective,
-            imported=True,
-            imported_at=arrival.imported_at,
-            status="received",
-            late=arrived > deadline,
-            released=arrival.released,
-        )
-    if as_of < slot.release:
+        status = "received"
+    elif as_of < slot.release:
         status = "upcoming"
     elif as_of <= deadline:
         status = "due"
@@ -255,9 +243,11 @@ def _entry(
         label=slot.label,
         expected_release=slot.release,
         effective=slot.effective,
-        imported=False,
-        imported_at=None,
+        imported=arrival is not None,
+        imported_at=arrival.imported_at if arrival else None,
         status=status,
+        late=arrival is not None and (arrival.released or arrival.imported_at.date()) > deadline,
+        released=arrival.released if arrival else None,
     )
 
 
