@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,13 +28,16 @@ from tracker.publish import write_reports
 from tracker.query import stored_diff
 from tracker.records import Diff, ParsedRelease
 from tracker.report import summary_line
-from tracker.store import Guard, ImportResult, Store
+from tracker.store import Guard, ImportResult, Store, StoredRelease
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LISTING = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
 DEFAULT_USER_AGENT = "tracker/0.1 (HCPCS release watcher)"
 _MB = 1_000_000
+# A file in the drop folder that changed this recently may still be being copied onto the
+# share: read half-way, it would look like a release that lost its last codes.
+SETTLE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,7 @@ class CheckResult:
     reports: tuple[Path, ...] = ()
     failures: tuple[str, ...] = ()
     quiet_diffs: tuple[Diff, ...] = field(default=())  # before report_since: not reported
+    unreported: tuple[str, ...] = ()  # labels to mark reported once the email is queued
 
     @property
     def ok(self) -> bool:
@@ -159,19 +164,21 @@ def run_check(
     *,
     session: requests.Session,
     progress: Callable[[str], Progress | None] = lambda name: None,
+    now: Callable[[], float] = time.time,
 ) -> CheckResult:
     """Discover, download what is new or changed, import in effective-date order, diff each
     new release against its predecessor, write the reports."""
     failures: list[str] = []
     candidates, local = _discover(session, settings.source, failures)
     fetched = _fetch(store, session, settings, candidates, progress, failures)
-    fetched += _scan(store, local, settings, failures)
-    parsed = _read(fetched, failures)
+    fetched += _scan(store, local, settings, failures, now=now)
+    parsed = _read(fetched, settings.source.max_unpacked_mb * _MB, failures)
     imported = _import(store, parsed, settings.guard, failures)
-    diffs = [stored_diff(store, r.predecessor.info.label, r.release.info.label)
-             for r in imported if r.status == "imported" and r.predecessor is not None]  # fmt: skip
+    # This run's imports, and any that a run stopped half-way left unreported.
+    pending = store.unreported()
+    diffs = [d for r in pending if (d := _diff_to_predecessor(store, r)) is not None]
     reported = [d for d in diffs if _reportable(d, settings.report_since)]
-    reports = [p for d in reported for p in write_reports(d, settings.reports_dir)]
+    reports = [p for d in reported for p in _write(d, settings.reports_dir)]
     return CheckResult(
         found=len(candidates) + len(local),
         downloaded=tuple(f.origin for f in fetched if f.origin.startswith(("http:", "https:"))),
@@ -180,6 +187,7 @@ def run_check(
         reports=tuple(reports),
         failures=tuple(failures),
         quiet_diffs=tuple(d for d in diffs if d not in reported),
+        unreported=tuple(r.info.label for r in pending),
     )
 
 
@@ -239,10 +247,18 @@ def _scan(
     local: Sequence[LocalCandidate],
     settings: CheckSettings,
     failures: list[str],
+    *,
+    now: Callable[[], float],
 ) -> list[Fetched]:
     fetched = []
     for c in local:
         try:
+            if now() - c.path.stat().st_mtime < SETTLE_SECONDS:
+                log.info(
+                    "%s: changed in the last minute, still being copied? left for the next run",
+                    c.path,
+                )
+                continue
             sha256 = hashlib.sha256(c.path.read_bytes()).hexdigest()
             if store.has_source(sha256):
                 continue
@@ -260,13 +276,20 @@ def _scan(
     return fetched
 
 
-def _read(fetched: Sequence[Fetched], failures: list[str]) -> list[ParsedRelease]:
+def _read(
+    fetched: Sequence[Fetched], max_unpacked: int, failures: list[str]
+) -> list[ParsedRelease]:
     parsed = []
     for f in fetched:
         try:
             parsed.append(
                 read_release(
-                    f.path, label=f.label, effective=f.effective, name=f.name, source=f.origin
+                    f.path,
+                    label=f.label,
+                    effective=f.effective,
+                    name=f.name,
+                    source=f.origin,
+                    max_unpacked=max_unpacked,
                 )
             )
         except TrackerError as exc:
@@ -278,12 +301,27 @@ def _import(
     store: Store, parsed: Sequence[ParsedRelease], guard: Guard, failures: list[str]
 ) -> list[ImportResult]:
     results = []
-    for p in sorted(parsed, key=lambda p: p.effective):
+    for p in sorted(parsed, key=lambda p: (p.effective, p.kind != "annual")):
         try:
-            results.append(store.add_release(p, guard=guard))
+            results.append(store.add_release(p, guard=guard, reported=False))
         except TrackerError as exc:
             failures.append(str(exc))
     return results
+
+
+def _diff_to_predecessor(store: Store, release: StoredRelease) -> Diff | None:
+    before = store.predecessor(release.info)
+    if before is None:
+        return None
+    return stored_diff(store, before.info.label, release.info.label)
+
+
+def _write(diff: Diff, directory: Path) -> list[Path]:
+    try:
+        return write_reports(diff, directory)
+    except OSError as exc:
+        # The release stays unreported: the next run writes its report once this is fixed.
+        raise TrackerError(f"{directory}: cannot write reports ({exc.strerror})") from None
 
 
 def _reportable(diff: Diff, since: date | None) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -37,6 +39,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tracker: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a disk, folder or permission problem at an edge
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"tracker: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug or a database failure: one line, the details on request
+        if os.environ.get("TRACKER_DEBUG"):
+            raise
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        print(
+            f"tracker: error: unexpected {type(exc).__name__}: {detail[:300]} "
+            "(set TRACKER_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 # --- parser --------------------------------------------------------------------------------
@@ -145,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_cpt_import)
     p.add_argument("paths", nargs="+", metavar="PATH", type=Path)
-    p.add_argument("--year", type=int, required=True, help="the year the release takes effect")
+    p.add_argument("--year", type=_year, required=True, help="the year the release takes effect")
     p.add_argument("--kind", choices=("annual", "category3", "pla", "vaccine"), default="annual")
     p.add_argument("--released", type=_date, metavar="DATE", help="when the AMA released it")
     p.add_argument(
@@ -168,9 +184,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-04-01") from None
+    if not 1900 <= value.year <= 2199:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a plausible date")
+    return value
+
+
+def _year(text: str) -> int:
+    if not re.fullmatch(r"(19|20|21)\d\d", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year like 2026")
+    return int(text)
 
 
 # --- shared --------------------------------------------------------------------------------
@@ -186,6 +211,16 @@ def _store(config: Config) -> Store:
     from tracker.store import Store
 
     return Store(config.db_url)
+
+
+def _lock(config: Config) -> Any:
+    """The check lock: an import never runs beside a check or another import."""
+    from tracker.lock import check_lock, lock_path_for
+    from tracker.store import redact_url
+
+    return check_lock(
+        lock_path_for(config.db_url, config.data_dir), wait=60, name=redact_url(config.db_url)
+    )
 
 
 def _print_json(data: Any) -> None:
@@ -212,11 +247,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from tracker.config import load_config
     from tracker.demo import run_demo
     from tracker.report import summary_line
+    from tracker.store import Store
 
     config = load_config(getattr(args, "config", None), db=getattr(args, "db", None))
     demo_dir = config.data_dir / "demo"
+    # The demo keeps to its own database unless told otherwise: never mix it with real data.
     db = getattr(args, "db", None) or f"sqlite:///{demo_dir / 'demo.db'}"
-    store = _store(load_config(getattr(args, "config", None), db=db))
+    store = Store(db)
     result = run_demo(store, args.output or demo_dir / "reports")
     for item in result.imports:
         print(_import_line(item))
@@ -246,10 +283,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     if len(args.paths) > 1 and (args.label or args.effective):
         raise UsageError("--label and --effective name one release: import one file at a time")
     config = _config(args)
-    results = import_files(
-        _store(config), args.paths, guard=config.guard,
-        label=args.label, effective=args.effective, force=args.force,
-    )  # fmt: skip
+    with _lock(config):
+        results = import_files(
+            _store(config), args.paths, guard=config.guard,
+            label=args.label, effective=args.effective, force=args.force,
+        )  # fmt: skip
     for result in results:
         print(_import_line(result))
     return 0
@@ -321,12 +359,16 @@ def _cycle_deps(config: Config, store: Store) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import logging
+
     from tracker.check import render_summary
     from tracker.cycle import run_cycle
     from tracker.schedule import configure_logging
 
     config = _config(args)
+    # On a terminal the progress bar speaks; from cron, plain log lines say what happened.
     configure_logging(None, "WARNING")
+    logging.getLogger("tracker").setLevel("WARNING" if sys.stderr.isatty() else "INFO")
     store = _store(config)
     result = run_cycle(config, _cycle_deps(config, store), trigger="manual", wait=args.wait)
     sys.stdout.write(render_summary(result.check))
@@ -423,9 +465,10 @@ def cmd_cpt_import(args: argparse.Namespace) -> int:
 
     config = _config(args)
     parsed = read_cpt(args.paths, year=args.year, kind=args.kind, effective=args.effective)
-    result = _store(config).add_release(
-        parsed, guard=config.guard, force=args.force, released=args.released
-    )
+    with _lock(config):
+        result = _store(config).add_release(
+            parsed, guard=config.guard, force=args.force, released=args.released
+        )
     print(_import_line(result))
     return 0
 

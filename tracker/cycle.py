@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -22,7 +21,7 @@ from tracker.cadence import CptCalendar, needs_attention
 from tracker.check import CheckResult, CheckSettings, render_summary, run_check
 from tracker.config import Config
 from tracker.download import Progress
-from tracker.errors import BusyError, TrackerError
+from tracker.errors import BusyError, ConfigError, TrackerError
 from tracker.lock import check_lock, lock_path_for
 from tracker.notify import EmailSettings
 from tracker.outbox import (
@@ -34,7 +33,7 @@ from tracker.outbox import (
 )
 from tracker.query import cpt_cadence
 from tracker.records import CPT
-from tracker.store import Store
+from tracker.store import Store, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -61,20 +60,54 @@ class CycleResult:
         return self.check.ok and not self.email.failures
 
 
+@dataclass(frozen=True)
+class CycleSettings:
+    """Every setting a run reads, validated before it takes the lock or touches the store."""
+
+    check: CheckSettings
+    email: EmailSettings | None
+    calendar: CptCalendar
+    cpt_descriptors: bool
+
+    @classmethod
+    def from_config(cls, config: Config) -> CycleSettings:
+        cpt = config.table("cpt")
+        where = f"{config.path}: [cpt]" if config.path else "[cpt]"
+        known = {*CptCalendar.__dataclass_fields__, "email_descriptors"}
+        for key in cpt:
+            if key not in known:
+                raise ConfigError(f"{where} unknown key {key!r}; known: {', '.join(sorted(known))}")
+        descriptors = cpt.get("email_descriptors", False)
+        if not isinstance(descriptors, bool):
+            raise ConfigError(f"{where} email_descriptors must be true or false")
+        email = config.table("email")
+        return cls(
+            check=CheckSettings.from_config(config),
+            email=EmailSettings.from_config(email, source=config.path) if email else None,
+            calendar=CptCalendar.from_config(cpt, source=where),
+            cpt_descriptors=descriptors,
+        )
+
+
 def run_cycle(config: Config, deps: CycleDeps, *, trigger: str, wait: float = 0) -> CycleResult:
     """Run one check under the database's lock and record it in the ledger."""
-    settings = CheckSettings.from_config(config)
-    email = (
-        EmailSettings.from_config(config.table("email"), source=config.path)
-        if config.table("email")
-        else None
-    )
+    settings = CycleSettings.from_config(config)
     lock = lock_path_for(config.db_url, config.data_dir)
     with check_lock(lock, wait=wait, name=redact_url(config.db_url)):
         run_id = deps.store.start_run(trigger)
         try:
-            check = run_check(deps.store, settings, session=deps.session, progress=deps.progress)
-            flushed = _email(config, deps, email, check)
+            check = run_check(
+                deps.store, settings.check, session=deps.session, progress=deps.progress
+            )
+            _queue(deps, settings, check)
+            # Reported only now, with the email stored: a run that stops before this point
+            # leaves the releases unreported, and the next run reports them.
+            deps.store.mark_reported(check.unreported)
+            flushed = (
+                flush_outbox(deps.store, settings.email, deps.send)
+                if settings.email
+                else FlushResult(0, ())
+            )
         except Exception as exc:
             deps.store.finish_run(run_id, outcome="failed", error=f"{type(exc).__name__}: {exc}")
             raise
@@ -91,23 +124,21 @@ def run_cycle(config: Config, deps: CycleDeps, *, trigger: str, wait: float = 0)
         return result
 
 
-def _email(
-    config: Config, deps: CycleDeps, email: EmailSettings | None, check: CheckResult
-) -> FlushResult:
-    if email is None:
-        return FlushResult(0, ())
-    cpt = config.table("cpt")
-    notes = cpt_reminders(
-        deps.store, CptCalendar.from_config(cpt, source=f"{config.path} [cpt]"), deps.today()
-    )
-    descriptors = bool(cpt.get("email_descriptors", False))
+def _queue(deps: CycleDeps, settings: CycleSettings, check: CheckResult) -> None:
+    """Store the report email (and any CPT reminder) in the outbox; sending comes after."""
+    if settings.email is None:
+        return
+    notes = cpt_reminders(deps.store, settings.calendar, deps.today())
+    reminder = "reminder:" + "|".join(notes)
     if check.diffs:
         queue_report_email(
-            deps.store, email, check.diffs, check.reports, notes=notes, cpt_descriptors=descriptors
-        )
+            deps.store, settings.email, check.diffs, check.reports,
+            notes=notes, cpt_descriptors=settings.cpt_descriptors,
+        )  # fmt: skip
+        if notes:
+            deps.store.note_sent(reminder, "CPT reminder, sent with the report email")
     elif notes:
-        queue_reminder_email(deps.store, email, "|".join(notes), notes)
-    return flush_outbox(deps.store, email, deps.send)
+        queue_reminder_email(deps.store, settings.email, reminder, notes)
 
 
 def cpt_reminders(store: Store, calendar: CptCalendar, today: date) -> list[str]:
@@ -119,15 +150,6 @@ def cpt_reminders(store: Store, calendar: CptCalendar, today: date) -> list[str]
         f"effective {e.effective}; import it with `tracker cpt import`"
         for e in needs_attention(cpt_cadence(store, calendar, as_of=today))
     ]
-
-
-def redact_url(url: str) -> str:
-    """The database URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def run_logged(config: Config, deps: CycleDeps, *, trigger: str = "schedule") -> None:

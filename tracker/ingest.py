@@ -20,8 +20,8 @@ def import_files(
     effective: date | None = None,
     force: bool = False,
 ) -> list[ImportResult]:
-    """Read every file first (a bad one stops all before anything is stored), then store
-    them in effective-date order so each is guarded against its real predecessor."""
+    """Read every file, then store them all in one transaction, oldest first, so that each is
+    guarded against its real predecessor and a bad one leaves nothing behind."""
     parsed = [read_release(p, label=label, effective=effective) for p in paths]
     return import_parsed(store, parsed, guard=guard, force=force)
 
@@ -29,5 +29,4 @@ def import_files(
 def import_parsed(
     store: Store, parsed: Sequence[ParsedRelease], *, guard: Guard, force: bool = False
 ) -> list[ImportResult]:
-    ordered = sorted(parsed, key=lambda p: p.effective)
-    return [store.add_release(p, guard=guard, force=force) for p in ordered]
+    return store.add_releases(parsed, guard=guard, force=force)

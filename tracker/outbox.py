@@ -21,7 +21,8 @@ from tracker.store import Store
 
 log = logging.getLogger(__name__)
 
-Sender = Callable[[EmailMessage, EmailSettings], object]
+# Sends one message; returns the recipients the server refused (``tracker.notify.send``).
+Sender = Callable[[EmailMessage, EmailSettings], Sequence[str]]
 WITHHELD = "[withheld: CPT descriptors are not emailed; see the CSV report on disk]"
 
 
@@ -62,7 +63,7 @@ def queue_reminder_email(
     message = build_message(settings, [], [], notes=notes)
     del message["Subject"]
     message["Subject"] = f"CPT files due or overdue: {len(notes)} (see the message)"
-    return store.queue_email("reminder:" + key, str(message["Subject"]), message.as_bytes())
+    return store.queue_email(key, str(message["Subject"]), message.as_bytes())
 
 
 def flush_outbox(store: Store, settings: EmailSettings, send: Sender) -> FlushResult:
@@ -72,7 +73,7 @@ def flush_outbox(store: Store, settings: EmailSettings, send: Sender) -> FlushRe
         message = email.message_from_bytes(item.message, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         try:
-            send(message, settings)
+            refused = send(message, settings)
         except SendError as exc:
             store.mark_failed(item.id, str(exc))
             failures.append(f"{item.subject!r} stays in the outbox: {exc}")
@@ -80,6 +81,9 @@ def flush_outbox(store: Store, settings: EmailSettings, send: Sender) -> FlushRe
         store.mark_sent(item.id)
         sent += 1
         log.info("sent %r", item.subject)
+        if refused:
+            # The others have it, so it is not sent again; ops must see who did not.
+            failures.append(f"{item.subject!r}: the server refused {', '.join(refused)}")
     return FlushResult(sent, tuple(failures))
 
 

@@ -39,6 +39,7 @@ def read_release(
     effective: date | None = None,
     name: str | None = None,
     source: str | None = None,
+    max_unpacked: int = MAX_UNPACKED_BYTES,
 ) -> ParsedRelease:
     """Read one release file; ``label``/``effective`` override what its name says.
 
@@ -53,7 +54,7 @@ def read_release(
         raise InputError(source, f"cannot read file ({exc.strerror})") from None
     if not data:
         raise InputError(source, "file is empty")
-    member, payload = _data_member(source, name, data)
+    member, payload = _data_member(source, name, data, max_unpacked)
     records = _parse_payload(f"{source}:{member}" if member != name else source, member, payload)
     names = (member, name)
     return ParsedRelease(
@@ -109,7 +110,7 @@ def _kind(names: Sequence[str], label: str | None) -> str:
 # --- containers ----------------------------------------------------------------------------
 
 
-def _data_member(source: str, name: str, data: bytes) -> tuple[str, bytes]:
+def _data_member(source: str, name: str, data: bytes, max_unpacked: int) -> tuple[str, bytes]:
     """The data file's name and bytes: the file itself, or the ANWEB member of a ZIP."""
     if data[:4] == b"PK\x03\x04" and name.lower().endswith(".xlsx"):
         return name, data
@@ -117,7 +118,7 @@ def _data_member(source: str, name: str, data: bytes) -> tuple[str, bytes]:
         if name.lower().endswith(".zip") or _looks_like_html(data[:1024]):
             raise InputError(source, not_a_zip(data[:1024]))
         return name, data
-    archive = open_zip(source, io.BytesIO(data))
+    archive = open_zip(source, io.BytesIO(data), max_unpacked=max_unpacked)
     with archive:
         member = pick_data_member(source, [info.filename for info in archive.infolist()])
         try:

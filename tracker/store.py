@@ -19,13 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Column, LargeBinary, UniqueConstraint, event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
-from tracker.errors import GuardError, NotFoundError, TrackerError
+from tracker.errors import ConfigError, GuardError, NotFoundError, TrackerError
+from tracker.layout import NOT_COMPARED
 from tracker.records import CPT, ParsedRelease, Record, ReleaseInfo, Validators, Value
 
 _CHUNK = 500  # rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
@@ -48,6 +50,7 @@ class ReleaseRow(SQLModel, table=True):
     codes: int
     imported_at: datetime
     released: date | None = None  # CPT: when the AMA released the file (--released)
+    reported: bool = True  # False: imported by a check whose report is still to be written
     members: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
@@ -149,8 +152,18 @@ class Guard:
 
     max_drop: float = 0.10  # fraction of the predecessor's codes
     min_codes: int = 1000  # absolute floor for a HCPCS release
+    # CMS terminates a code before it drops it; a file cut at a record boundary loses a run
+    # of live codes instead (2018 -> 2020 removed 2 codes that way, 2017 -> 2018 none).
+    max_removed: int = 50
 
-    def check(self, source: str, codes: int, code_set: str, before: StoredRelease | None) -> None:
+    def check(
+        self,
+        source: str,
+        codes: int,
+        code_set: str,
+        before: StoredRelease | None,
+        removed: int = 0,
+    ) -> None:
         if code_set != CPT and codes < self.min_codes:
             raise GuardError(
                 f"{source}: only {codes} codes, below the floor of {self.min_codes} "
@@ -161,6 +174,12 @@ class Guard:
             raise GuardError(
                 f"{source}: {codes} codes, {drop:.1f}% fewer than {before.info.label} "
                 f"({before.codes}), over the {self.max_drop:.0%} limit "
+                "(truncated or wrong file?); use --force if it is real"
+            )
+        if removed > self.max_removed:
+            raise GuardError(
+                f"{source}: {removed} codes of {before.info.label if before else '?'} vanish "
+                f"without a termination date, over the limit of {self.max_removed} "
                 "(truncated or wrong file?); use --force if it is real"
             )
 
@@ -181,9 +200,18 @@ def record_digest(record: Record) -> tuple[str, str]:
     return data, hashlib.sha256(data.encode()).hexdigest()[:32]
 
 
-def content_digest(record_digests: Iterable[str]) -> str:
-    """A release's content, whatever file it came in: same records, same digest."""
-    return hashlib.sha256("\n".join(sorted(record_digests)).encode()).hexdigest()
+def content_digest(records: Iterable[Record]) -> str:
+    """What a release says, whatever file it came in: its records without the fields CMS
+    resets on its own (a re-post that moves only those is the same release)."""
+    lines = sorted(
+        json.dumps(
+            [r.code, {k: v for k, v in r.fields.items() if k not in NOT_COMPARED}],
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        for r in records
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def _record_from_json(data: str) -> Record:
@@ -215,7 +243,7 @@ class Store:
             SQLModel.metadata.create_all(self.engine)
         except SQLAlchemyError as exc:
             detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise TrackerError(f"database {url}: cannot open it ({detail})") from None
+            raise TrackerError(f"database {redact_url(url)}: cannot open it ({detail})") from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -234,47 +262,92 @@ class Store:
         guard: Guard | None = None,
         force: bool = False,
         released: date | None = None,
+        reported: bool = True,
     ) -> ImportResult:
-        """Store a parsed release: new, a new revision of its label, or already imported."""
+        """Store a parsed release: new, a new revision of its label, or already imported.
+
+        ``reported=False`` marks it for ``tracker check`` to report (see ``unreported``).
+        """
+        return self.add_releases(
+            [parsed], guard=guard, force=force, released=released, reported=reported
+        )[0]
+
+    def add_releases(
+        self,
+        releases: Sequence[ParsedRelease],
+        *,
+        guard: Guard | None = None,
+        force: bool = False,
+        released: date | None = None,
+        reported: bool = True,
+    ) -> list[ImportResult]:
+        """Store several releases in one transaction, oldest first: all of them or none."""
+        with self.session() as session:
+            return [
+                self._add(session, parsed, guard, force, released, reported)
+                for parsed in sorted(releases, key=lambda p: (p.effective, p.kind != "annual"))
+            ]
+
+    def _add(
+        self,
+        session: Session,
+        parsed: ParsedRelease,
+        guard: Guard | None,
+        force: bool,
+        released: date | None,
+        reported: bool,
+    ) -> ImportResult:
         # Each record's canonical JSON and digest, computed once for the whole import.
         versions = {d: (r.code, data) for r in parsed.records for data, d in [record_digest(r)]}
-        digest = content_digest(versions)
-        with self.session() as session:
-            same = session.exec(
+        digest = content_digest(parsed.records)
+        same_label = list(
+            session.exec(
                 select(ReleaseRow).where(
-                    ReleaseRow.code_set == parsed.code_set, ReleaseRow.content_digest == digest
+                    ReleaseRow.code_set == parsed.code_set,
+                    ReleaseRow.base_label == parsed.base_label,
                 )
-            ).first()
-            if same is not None:
-                stored = _stored(same)
-                return ImportResult("already", stored, self._predecessor(session, stored.info))
-            revision = 1 + len(
-                session.exec(
-                    select(ReleaseRow.id).where(
-                        ReleaseRow.code_set == parsed.code_set,
-                        ReleaseRow.base_label == parsed.base_label,
-                    )
-                ).all()
             )
-            label = parsed.base_label if revision == 1 else f"{parsed.base_label}.{revision}"
-            info = ReleaseInfo(
-                parsed.code_set, label, parsed.effective, revision,
-                parsed.source_name, parsed.sha256, parsed.kind,
-            )  # fmt: skip
-            before = self._predecessor(session, info)
-            if not force and guard is not None:
-                guard.check(parsed.source_name, len(parsed.records), parsed.code_set, before)
-            ids = self._version_ids(session, versions)
-            row = ReleaseRow(
-                code_set=info.code_set, label=label, base_label=parsed.base_label,
-                revision=revision, kind=info.kind, effective=info.effective,
-                source_name=info.source_name, sha256=info.sha256, content_digest=digest,
-                codes=len(parsed.records), imported_at=self._clock(), released=released,
-                members=_pack(ids),
-            )  # fmt: skip
-            session.add(row)
-            session.flush()
-            return ImportResult("imported", _stored(row), before)
+        )
+        for row in same_label:
+            if row.content_digest == digest:
+                stored = _stored(row)
+                return ImportResult("already", stored, self._predecessor(session, stored.info))
+        revision = 1 + len(same_label)
+        label = parsed.base_label if revision == 1 else f"{parsed.base_label}.{revision}"
+        info = ReleaseInfo(
+            parsed.code_set, label, parsed.effective, revision,
+            parsed.source_name, parsed.sha256, parsed.kind,
+        )  # fmt: skip
+        before = self._predecessor(session, info)
+        if not force and guard is not None:
+            removed = self._removed(session, before, parsed) if parsed.code_set != CPT else 0
+            guard.check(parsed.source_name, len(parsed.records), parsed.code_set, before, removed)
+        ids = self._version_ids(session, versions)
+        row = ReleaseRow(
+            code_set=info.code_set, label=label, base_label=parsed.base_label,
+            revision=revision, kind=info.kind, effective=info.effective,
+            source_name=info.source_name, sha256=info.sha256, content_digest=digest,
+            codes=len(parsed.records), imported_at=self._clock(), released=released,
+            reported=reported, members=_pack(ids),
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        return ImportResult("imported", _stored(row), before)
+
+    def _removed(
+        self, session: Session, before: StoredRelease | None, parsed: ParsedRelease
+    ) -> int:
+        """How many of the predecessor's codes vanish from ``parsed`` without ever having been
+        terminated: what a file cut short at a record boundary looks like."""
+        if before is None:
+            return 0
+        codes = {r.code for r in parsed.records}
+        old = self._row(session, before.info.label)
+        missing = [
+            id_ for id_, code in self._codes_of(session, _unpack(old.members)) if code not in codes
+        ]
+        gone = self._records_by_ids(session, missing).values()
+        return sum(1 for record in gone if not record.text("term_dt"))
 
     def _version_ids(self, session: Session, versions: Mapping[str, tuple[str, str]]) -> list[int]:
         """The ids of these record versions, storing the ones not seen before."""
@@ -301,12 +374,13 @@ class Store:
         return found
 
     def releases(self, code_set: str | None = None) -> list[StoredRelease]:
-        """Every release, oldest first (by effective date, then import order)."""
+        """Every release, oldest first: by effective date, the annual file before the January
+        quarter that takes effect the same day, then in import order (revisions)."""
         with self.session() as session:
-            query = select(ReleaseRow).order_by(col(ReleaseRow.effective), col(ReleaseRow.id))
+            query = select(ReleaseRow)
             if code_set is not None:
                 query = query.where(ReleaseRow.code_set == code_set)
-            return [_stored(row) for row in session.exec(query)]
+            return [_stored(row) for row in _in_order(session.exec(query))]
 
     def release(self, label: str) -> StoredRelease:
         with self.session() as session:
@@ -331,12 +405,7 @@ class Store:
 
     @staticmethod
     def _ordered(session: Session, code_set: str) -> list[ReleaseRow]:
-        query = (
-            select(ReleaseRow)
-            .where(ReleaseRow.code_set == code_set)
-            .order_by(col(ReleaseRow.effective), col(ReleaseRow.id))
-        )
-        return list(session.exec(query))
+        return _in_order(session.exec(select(ReleaseRow).where(ReleaseRow.code_set == code_set)))
 
     @staticmethod
     def _row(session: Session, label: str) -> ReleaseRow:
@@ -355,17 +424,33 @@ class Store:
             return frozenset(_unpack(self._row(session, label).members))
 
     def records_by_ids(self, ids: Iterable[int]) -> dict[str, Record]:
+        with self.session() as session:
+            return self._records_by_ids(session, ids)
+
+    @staticmethod
+    def _records_by_ids(session: Session, ids: Iterable[int]) -> dict[str, Record]:
         wanted = sorted(ids)
         records: dict[str, Record] = {}
-        with self.session() as session:
-            for i in range(0, len(wanted), _CHUNK):
-                rows = session.exec(
-                    select(VersionRow.data).where(col(VersionRow.id).in_(wanted[i : i + _CHUNK]))
-                )
-                for data in rows:
-                    record = _record_from_json(data)
-                    records[record.code] = record
+        for i in range(0, len(wanted), _CHUNK):
+            rows = session.exec(
+                select(VersionRow.data).where(col(VersionRow.id).in_(wanted[i : i + _CHUNK]))
+            )
+            for data in rows:
+                record = _record_from_json(data)
+                records[record.code] = record
         return records
+
+    @staticmethod
+    def _codes_of(session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
+        found: list[tuple[int, str]] = []
+        for i in range(0, len(ids), _CHUNK):
+            rows = session.exec(
+                select(VersionRow.id, VersionRow.code).where(
+                    col(VersionRow.id).in_(ids[i : i + _CHUNK])
+                )
+            )
+            found.extend((id_, code) for id_, code in rows if id_ is not None)
+        return found
 
     def code_versions(self, code: str) -> list[tuple[StoredRelease, Record | None]]:
         """A code's record in every release of its code set(s), oldest first (None: absent)."""
@@ -412,7 +497,12 @@ class Store:
     # --- run ledger --------------------------------------------------------------------------
 
     def start_run(self, trigger: str) -> int:
+        """Open a ledger entry. Called under the check lock, so a run still marked running
+        was killed before it could finish: say so."""
         with self.session() as session:
+            for stale in session.exec(select(RunRow).where(RunRow.outcome == "running")):
+                stale.outcome = "failed"
+                stale.error = stale.error or "interrupted: the process stopped before the run ended"
             row = RunRow(started_at=self._clock(), trigger=trigger, outcome="running")
             session.add(row)
             session.flush()
@@ -460,6 +550,27 @@ class Store:
                 OutboxRow(key=key, created_at=self._clock(), subject=subject, message=message)
             )
             return True
+
+    def note_sent(self, key: str, subject: str) -> None:
+        """Record that what ``key`` is about went out inside another email (a CPT reminder in
+        a report email), so it is not queued again on its own."""
+        with self.session() as session:
+            if session.exec(select(OutboxRow.id).where(OutboxRow.key == key)).first() is None:
+                now = self._clock()
+                session.add(
+                    OutboxRow(key=key, created_at=now, subject=subject, message=b"", sent_at=now)
+                )
+
+    def unreported(self) -> list[StoredRelease]:
+        """Releases a check imported but has not reported yet (it stopped half-way)."""
+        with self.session() as session:
+            rows = session.exec(select(ReleaseRow).where(col(ReleaseRow.reported).is_(False)))
+            return [_stored(row) for row in _in_order(rows)]
+
+    def mark_reported(self, labels: Iterable[str]) -> None:
+        with self.session() as session:
+            for label in labels:
+                self._row(session, label).reported = True
 
     def pending_emails(self) -> list[OutboxItem]:
         with self.session() as session:
@@ -511,6 +622,12 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _in_order(rows: Iterable[ReleaseRow]) -> list[ReleaseRow]:
+    # CMS posts the annual file and the January quarter, both effective January 1: the
+    # quarter follows the annual file it updates.
+    return sorted(rows, key=lambda r: (r.effective, r.kind != "annual", r.id or 0))
+
+
 def _stored(row: ReleaseRow) -> StoredRelease:
     info = ReleaseInfo(
         row.code_set, row.label, row.effective, row.revision, row.source_name, row.sha256, row.kind
@@ -518,13 +635,30 @@ def _stored(row: ReleaseRow) -> StoredRelease:
     return StoredRelease(info, row.codes, _utc(row.imported_at), row.released)
 
 
+def redact_url(url: str) -> str:
+    """A database URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TrackerError(
+                f"database folder {folder}: cannot create it ({exc.strerror})"
+            ) from None
     try:
         engine = create_engine(url)
     except Exception as exc:  # SQLAlchemy raises ArgumentError / NoSuchModuleError
-        raise TrackerError(f"database URL {url!r} is not usable ({exc})") from None
+        raise ConfigError(
+            f"database URL {redact_url(url)!r} is not usable ({exc}); "
+            "use e.g. sqlite:///snapshots/tracker.db"
+        ) from None
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
