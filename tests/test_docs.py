@@ -93,7 +93,8 @@ def test_config_example_holds_every_setting_and_loads(tmp_path: Path) -> None:
         | set(ScheduleSettings.__dataclass_fields__)
         | set(EmailSettings.__dataclass_fields__)
         | set(CptCalendar.__dataclass_fields__)
-        | {"data_dir", "db", "max_drop_percent", "min_codes", "directory", "report_since",
+        | {"data_dir", "db", "max_drop_percent", "min_codes", "max_removed", "directory",
+           "report_since",
            "email_descriptors"}
     )  # fmt: skip
     assert keys == expected

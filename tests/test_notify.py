@@ -413,7 +413,7 @@ CONFIG_ERRORS = [
     ),
     ({"max_codes": -1}, "[email] max_codes: expected a whole number >= 0, got -1"),
     ({"max_codes": True}, "[email] max_codes: expected a whole number >= 0, got True"),
-    ({"timeout": 0}, "[email] timeout: expected seconds > 0, got 0"),
+    ({"timeout": 0}, "[email] timeout: expected seconds between 0 and 3600, got 0"),
     (
         {"recipient": ["a@example.org"]},
         f"[email] recipient: unknown key; the [email] keys are {KEYS}",

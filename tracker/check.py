@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,27 +59,30 @@ class SourceSettings:
     @classmethod
     def from_config(cls, table: Mapping[str, Any], source: object = None) -> SourceSettings:
         where = f"{source}: [source]" if source else "[source]"
-        known = set(cls.__dataclass_fields__)
-        for key in table:
-            if key not in known:
-                raise ConfigError(f"{where} unknown key {key!r}; known: {', '.join(sorted(known))}")
-        try:
-            settings = cls(
-                listing_urls=tuple(_strings(table.get("listing_urls", cls.listing_urls))),
-                directory=Path(table["directory"]) if table.get("directory") else None,
-                allowed_hosts=tuple(_strings(table.get("allowed_hosts", ()))),
-                user_agent=str(table.get("user_agent", cls.user_agent)),
-                timeouts=_pair(table.get("timeouts", cls.timeouts)),
-                retries=int(table.get("retries", cls.retries)),
-                backoff_seconds=float(table.get("backoff_seconds", cls.backoff_seconds)),
-                max_retry_after_seconds=float(
-                    table.get("max_retry_after_seconds", cls.max_retry_after_seconds)
-                ),
-                max_download_mb=int(table.get("max_download_mb", cls.max_download_mb)),
-                max_unpacked_mb=int(table.get("max_unpacked_mb", cls.max_unpacked_mb)),
-            )
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{where} has a bad value ({exc})") from None
+        parsers: dict[str, Callable[[Any], Any]] = {
+            "listing_urls": lambda v: tuple(_urls(v)),
+            "directory": _folder,
+            "allowed_hosts": lambda v: tuple(_strings(v)),
+            "user_agent": _text,
+            "timeouts": _pair,
+            "retries": lambda v: int(_number(v, whole=True)),
+            "backoff_seconds": _number,
+            "max_retry_after_seconds": _number,
+            "max_download_mb": lambda v: int(_number(v, whole=True, low=1)),
+            "max_unpacked_mb": lambda v: int(_number(v, whole=True, low=1)),
+        }
+        values = {}
+        for key, value in table.items():
+            if key not in parsers:
+                known = ", ".join(sorted(parsers))
+                raise ConfigError(f"{where} unknown key {key!r}; known: {known}")
+            try:
+                values[key] = parsers[key](value)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"{where} {key}: {exc}") from None
+        settings = cls(**values)
+        if not settings.listing_urls and settings.directory is None:
+            raise ConfigError(f"{where} names no source: set listing_urls or directory")
         return settings
 
     def hosts(self) -> tuple[str, ...]:
@@ -103,12 +107,45 @@ def _strings(value: object) -> list[str]:
     return list(value)
 
 
+def _urls(value: object) -> list[str]:
+    urls = _strings(value)
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http(s) URL")
+    return urls
+
+
+def _text(value: object, *, empty: bool = False) -> str:
+    if not isinstance(value, str) or (not empty and not value.strip()):
+        raise TypeError(f"expected a text value, got {value!r}")
+    return value
+
+
+def _folder(value: object) -> Path | None:
+    text = _text(value, empty=True)
+    return Path(text) if text else None
+
+
+def _number(value: object, *, whole: bool = False, low: float = 0) -> float:
+    """A finite number of at least ``low``; whole when asked (1.5 MB is not silently 1)."""
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+        raise TypeError(f"expected a {'whole ' if whole else ''}number, got {value!r}")
+    if value < low:
+        raise ValueError(f"expected a number of at least {low}, got {value!r}")
+    return float(value)
+
+
 def _pair(value: object) -> tuple[float, float]:
-    if isinstance(value, int | float):
-        return (float(value), float(value))
-    if isinstance(value, list | tuple) and len(value) == 2:
-        return (float(value[0]), float(value[1]))
-    raise TypeError(f"timeouts must be [connect, read] seconds, got {value!r}")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = [value, value]
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise TypeError(f"timeouts must be [connect, read] seconds, got {value!r}")
+    connect, read = (_number(v) for v in value)
+    if connect <= 0 or read <= 0:
+        raise ValueError(f"timeouts must be above 0 seconds, got {value!r}")
+    return (connect, read)
 
 
 @dataclass(frozen=True)
@@ -197,7 +234,10 @@ def _discover(
     candidates: dict[str, Candidate] = {}
     for url in source.listing_urls:
         try:
-            for candidate in discover(session, url, timeout=source.timeouts):
+            found = discover(
+                session, url, timeout=source.timeouts, on_error=lambda e: failures.append(str(e))
+            )
+            for candidate in found:
                 candidates.setdefault(candidate.url, candidate)
         except TrackerError as exc:
             failures.append(str(exc))

@@ -22,7 +22,7 @@ SECTIONS = ("store", "guard", "source", "reports", "schedule", "email", "cpt")
 # The keys of the sections read here; the others are checked by their stage.
 _CORE_KEYS = {
     "store": ("data_dir", "db"),
-    "guard": ("max_drop_percent", "min_codes"),
+    "guard": ("max_drop_percent", "min_codes", "max_removed"),
     "reports": ("directory", "report_since"),
 }
 
@@ -65,9 +65,19 @@ def load_config(
     data_dir = Path(_get(path, store, "store", "data_dir", str, "snapshots"))
     db_url = db or environ.get("TRACKER_DB") or _get(path, store, "store", "db", str, "")
     guard_table = raw.get("guard", {})
+    drop = _get(path, guard_table, "guard", "max_drop_percent", (int, float), 10)
     guard = Guard(
-        max_drop=_get(path, guard_table, "guard", "max_drop_percent", (int, float), 10) / 100,
-        min_codes=_get(path, guard_table, "guard", "min_codes", int, 1000),
+        max_drop=_in_range(path, "guard", "max_drop_percent", drop, 0, 100) / 100,
+        min_codes=_in_range(
+            path, "guard", "min_codes", _get(path, guard_table, "guard", "min_codes", int, 1000), 0
+        ),
+        max_removed=_in_range(
+            path,
+            "guard",
+            "max_removed",
+            _get(path, guard_table, "guard", "max_removed", int, 50),
+            0,
+        ),
     )
     reports = raw.get("reports", {})
     since = reports.get("report_since")
@@ -108,4 +118,13 @@ def _get(
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, kind):
         raise ConfigError(f"{path}: [{section}] {key} has the wrong type ({value!r})")
+    return value
+
+
+def _in_range(
+    path: Path | None, section: str, key: str, value: Any, low: float, high: float | None = None
+) -> Any:
+    if value < low or (high is not None and value > high):
+        limit = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ConfigError(f"{path}: [{section}] {key} must be {limit} (not {value!r})")
     return value

@@ -23,7 +23,7 @@ def diff_releases(
     new: Mapping[str, Record],
 ) -> Diff:
     """Every code that differs, in exactly one category, sorted by code."""
-    skip = _absent_fields(old, new) if new_info.code_set == CPT else frozenset()
+    skip = absent_fields(old, new) if new_info.code_set == CPT else frozenset()
     changes = [
         change
         for code in sorted(old.keys() | new.keys())
@@ -33,7 +33,7 @@ def diff_releases(
     return Diff(old_info, new_info, tuple(changes), {k: summary[k] for k in CATEGORIES})
 
 
-def _absent_fields(old: Mapping[str, Record], new: Mapping[str, Record]) -> frozenset[str]:
+def absent_fields(old: Mapping[str, Record], new: Mapping[str, Record]) -> frozenset[str]:
     """Fields one whole release lacks. A CPT release is whatever files the licensee imported
     (LONGULT alone one year, the full package the next): a descriptor kind missing from a
     whole release is data not given, not a descriptor deleted from every code."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -67,11 +67,17 @@ class LocalCandidate:
 
 
 def discover(
-    session: requests.Session, listing_url: str, *, timeout: Timeout = DEFAULT_TIMEOUT
+    session: requests.Session,
+    listing_url: str,
+    *,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    on_error: Callable[[FetchError], None] | None = None,
 ) -> list[Candidate]:
     """The release files ``listing_url`` links to, in page order (newest first on CMS's pages).
 
-    Raises FetchError when the page cannot be fetched or holds no release link.
+    Raises FetchError when the page cannot be fetched or holds no release link. An entry whose
+    media page fails is passed to ``on_error`` and left out, when that is given, so that one
+    bad entry does not hide the other releases on the page; without it, it raises.
     """
     html, page_url = fetch_page(session, listing_url, timeout=timeout)
     # Links resolve against where the page really is (CMS redirects its old URLs), but each
@@ -79,10 +85,16 @@ def discover(
     found = [replace(c, listing_url=listing_url) for c in parse_listing(html, page_url)]
     if not found:
         raise FetchError(f"{listing_url}: {_no_links_problem(html, 'release link')}")
-    resolved = (
-        resolve_detail_page(session, c, timeout=timeout) if is_detail_page(c.url) else c
-        for c in found
-    )
+    resolved = []
+    for c in found:
+        try:
+            resolved.append(
+                resolve_detail_page(session, c, timeout=timeout) if is_detail_page(c.url) else c
+            )
+        except FetchError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
     return _unique(resolved)
 
 

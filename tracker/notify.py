@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -426,13 +427,18 @@ def _port(table: Mapping[str, object], default: int) -> int:
 
 def _timeout(table: Mapping[str, object]) -> float:
     value = table.get("timeout", 30)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise _bad("timeout", f"expected seconds > 0, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= 3600  # also refuses inf and nan
+    ):
+        raise _bad("timeout", f"expected seconds between 0 and 3600, got {value!r}")
     return float(value)
 
 
 def _address(value: object, key: str) -> str:
-    if not isinstance(value, str) or "@" not in parseaddr(value)[1]:
+    # A line break in an address would end up in a header (and fail only at send time).
+    if not isinstance(value, str) or "@" not in parseaddr(value)[1] or re.search(r"[\r\n]", value):
         raise _bad(key, f'expected an email address like "tracker@example.org", got {value!r}')
     return value.strip()
 
@@ -454,7 +460,7 @@ def _subject(table: Mapping[str, object]) -> str:
         raise _bad("subject", f"expected a template like {DEFAULT_SUBJECT!r}, got {value!r}")
     try:
         value.format(releases="", counts="", total=0)
-    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
         raise _bad(
             "subject",
             f"bad template ({type(exc).__name__}: {exc}); use only {{releases}}, {{counts}} "

@@ -6,34 +6,34 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.cadence import CadenceEntry, CptCalendar, ImportedCpt, cadence, default_years
-from tracker.diff import diff_code, diff_releases
-from tracker.errors import NotFoundError
+from tracker.diff import absent_fields, describe, diff_code, diff_releases
+from tracker.errors import NotFoundError, UsageError
 from tracker.records import CPT, Change, Diff, Record
 from tracker.store import Store, StoredRelease
 
 
 def stored_diff(store: Store, old: str | None = None, new: str | None = None) -> Diff:
-    """Diff two stored releases; by default the newest and its predecessor."""
-    if new is None:
-        releases = store.releases()
-        if old is not None:
-            new_release = store.release(old)
-            old_release = store.predecessor(new_release.info)
-            if old_release is None:
-                raise NotFoundError(f"release {old} has no predecessor to compare with")
-            return _diff(store, old_release, new_release)
-        if len(releases) < 2:
-            raise NotFoundError(
-                "need two stored releases to diff; import another with `tracker import`"
-            )
-        new_release = releases[-1]
-        old_release = store.predecessor(new_release.info)
-        if old_release is None:
-            raise NotFoundError(
-                f"release {new_release.info.label} has no predecessor to compare with"
+    """Diff two stored releases. With one label, that release against its predecessor; with
+    none, the newest release that has a predecessor (HCPCS or CPT) against it."""
+    if old is not None and new is not None:
+        old_release, new_release = store.release(old), store.release(new)
+        if old_release.info.code_set != new_release.info.code_set:
+            raise UsageError(
+                f"{old} is {old_release.info.code_set} and {new} is "
+                f"{new_release.info.code_set}: diff releases of one code set"
             )
         return _diff(store, old_release, new_release)
-    return _diff(store, store.release(old or ""), store.release(new))
+    if old is not None:
+        new_release = store.release(old)
+        before = store.predecessor(new_release.info)
+        if before is None:
+            raise NotFoundError(f"release {old} has no predecessor to compare with")
+        return _diff(store, before, new_release)
+    for release in reversed(store.releases()):
+        before = store.predecessor(release.info)
+        if before is not None:
+            return _diff(store, before, release)
+    raise NotFoundError("need two stored releases to diff; import another with `tracker import`")
 
 
 def _diff(store: Store, old: StoredRelease, new: StoredRelease) -> Diff:
@@ -64,12 +64,16 @@ def code_history(store: Store, code: str) -> list[HistoryEntry]:
         last[release.info.series] = (release, record)
         if before is None:
             if record is not None:
-                first = Change(
-                    code, "first_seen", record.text("action_cd"), record.text("long_description")
-                )
+                first = Change(code, "first_seen", record.text("action_cd"), describe(record))
                 entries.append(HistoryEntry(release, None, first))
             continue
-        change = diff_code(code, before[1], record)
+        skip: frozenset[str] = frozenset()
+        if release.info.code_set == CPT:
+            # As in a CPT diff: a descriptor kind one whole release lacks is not a change.
+            skip = absent_fields(
+                store.records(before[0].info.label), store.records(release.info.label)
+            )
+        change = diff_code(code, before[1], record, skip)
         if change is not None:
             entries.append(HistoryEntry(release, before[0], change))
     return entries
