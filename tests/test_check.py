@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -280,3 +282,62 @@ def test_a_second_check_on_the_same_database_is_refused(
     assert err.startswith(f"tracker: error: another check is running on {db} (pid ")
     assert err.endswith("); try again later\n")
     assert runs(capsys, config) == []
+
+
+def test_a_run_that_stops_before_reporting_is_reported_by_the_next(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, site: LocalSite, smtp: SMTPTestServer
+) -> None:
+    config = write_config(tmp_path, site, smtp.port)
+    (tmp_path / "reports").write_text("a file where the reports folder should be")
+    code = main(["--config", str(config), "check"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        f"tracker: error: {tmp_path / 'reports'}: cannot write reports (File exists)"
+    )
+    assert smtp.messages == []
+    (tmp_path / "reports").unlink()
+    code, out = check(capsys, config)  # nothing new to download, but the reports are owed
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "Checked 3 release file(s); downloaded 0.",
+        "2025 -> 2025-Q2: 1 added, 2 deleted, 1 discontinued, 1 reactivated, 1 changed",
+        "2025-Q2 -> 2025-Q3: 1 added, 0 deleted, 0 discontinued, 0 reactivated, 2 changed",
+    ]
+    assert len(smtp.messages) == 1
+    assert check(capsys, config)[1].endswith("Nothing new: nothing imported, no report written.\n")
+    assert [r["outcome"] for r in runs(capsys, config)] == ["ok", "ok", "failed"]
+
+
+def test_a_drop_folder_is_a_source_and_fresh_files_wait(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, smtp: SMTPTestServer
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    names = ["2025-alpha-numeric-hcpcs-file.zip", "april-2025-alpha-numeric-hcpcs-file.zip",
+             "july-2025-alpha-numeric-hcpcs-file.zip"]  # fmt: skip
+    for index, name in enumerate(names):
+        (drop / name).write_bytes(release_zip(index))
+    old = time.time() - 3600
+    for name in names[:2]:
+        os.utime(drop / name, (old, old))  # July was dropped a moment ago: maybe still copying
+    config = tmp_path / "tracker.toml"
+    config.write_text(
+        f'[store]\ndata_dir = "{tmp_path / "data"}"\n'
+        "[guard]\nmin_codes = 1\nmax_drop_percent = 50\n"
+        f'[source]\nlisting_urls = []\ndirectory = "{drop}"\n'
+        f'[reports]\ndirectory = "{tmp_path / "reports"}"\nreport_since = 2025-01-01\n'
+    )
+    code, out = check(capsys, config)
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "Checked 3 release file(s); downloaded 0.",
+        "imported 2025 (2025-alpha-numeric-hcpcs-file.zip:HCPC2025_ANWEB_SAMPLE.txt): 8 codes",
+        "imported 2025-Q2 (april-2025-alpha-numeric-hcpcs-file.zip:HCPC2025_APR_ANWEB_SAMPLE.txt): "
+        "7 codes",
+    ]
+    os.utime(drop / names[2], (old, old))
+    code, out = check(capsys, config)
+    assert out.splitlines()[1].startswith(
+        "imported 2025-Q3 (july-2025-alpha-numeric-hcpcs-file.zip"
+    )

@@ -190,3 +190,45 @@ def test_demo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         "sample_2025_to_2025-Q2.csv",
         (tmp_path / "reports" / "HCPCS_2025_to_2025-Q2.csv").read_bytes(),
     )
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[guard]\nmax_drop_percent = -5\n",
+         "[guard] max_drop_percent must be between 0 and 100 (not -5)"),
+        ("[guard]\nmin_codes = -1\n", "[guard] min_codes must be at least 0 (not -1)"),
+        ("[cpt]\nemail_descriptors = 'false'\n", "[cpt] email_descriptors must be true or false"),
+        ("[cpt]\nemail_descriptor = false\n", "[cpt] unknown key 'email_descriptor'; known: "
+         "annual_release, category3_effective_months, category3_releases, email_descriptors, "
+         "grace_days, pla_effective_months, pla_releases"),
+        ("[source]\nlisting_urls = 5\n",
+         "[source] listing_urls: expected a list of strings, got 5"),
+        ("[email]\nhost = 'h'\nport = 'x'\nsender = 'a@b.c'\nrecipients = ['d@e.f']\n",
+         "[email] port: expected a port number 1-65535, got 'x'"),
+        ("[schedule]\nstale_after_days = 0\n", None),
+    ],
+)  # fmt: skip
+def test_config_errors_stop_a_check_before_it_starts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, toml: str, message: str | None
+) -> None:
+    config = tmp_path / "tracker.toml"
+    config.write_text(f'[store]\ndata_dir = "{tmp_path}"\n{toml}')
+    command = "status" if message is None else "check"
+    code, out, err = run(capsys, "--config", str(config), command)
+    assert (code, out) == (2, "")
+    expected = message or "[schedule] stale_after_days must be a whole number of at least 1"
+    assert err == f"tracker: error: {config}: {expected}\n"
+    assert not (tmp_path / "tracker.db.lock").exists()
+
+
+def test_an_import_of_several_files_is_all_or_nothing(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
+) -> None:
+    cut = tmp_path / "HCPC2025_OCT_ANWEB.txt"
+    cut.write_bytes(b"\r\n".join(sample_paths()[2].read_bytes().split(b"\r\n")[:4]) + b"\r\n")
+    code, out, err = run(capsys, "--db", db, "import", str(sample_paths()[0]), str(cut))
+    assert (code, out) == (1, "")
+    assert err.startswith("tracker: error: HCPC2025_ANWEB_SAMPLE.txt: only 8 codes")
+    _, out, _ = run(capsys, "--db", db, "releases", "--json")
+    assert json.loads(out) == []

@@ -18,7 +18,10 @@ def _release(label: str, codes: int, *, variant: str = "", sha: str = "s") -> Pa
     )
     year, _, quarter = label.partition("-Q")
     month = 3 * int(quarter) - 2 if quarter else 1
-    return ParsedRelease(HCPCS, label, date(int(year), month, 1), f"{label}.txt", sha, records)
+    kind = "quarterly" if quarter else "annual"
+    return ParsedRelease(
+        HCPCS, label, date(int(year), month, 1), f"{label}.txt", sha, records, kind
+    )
 
 
 GUARD = Guard(max_drop=0.10, min_codes=5)
@@ -31,7 +34,7 @@ def test_import_is_idempotent_and_revisions_get_suffixes(store: Store) -> None:
     assert (first.status, again.status, repost.status) == ("imported", "already", "imported")
     assert again.release == first.release
     assert repost.release.info == ReleaseInfo(
-        HCPCS, "2025-Q4.2", date(2025, 10, 1), 2, "2025-Q4.txt", "s", "annual"
+        HCPCS, "2025-Q4.2", date(2025, 10, 1), 2, "2025-Q4.txt", "s", "quarterly"
     )
     assert repost.predecessor == first.release
     assert [r.info.label for r in store.releases()] == ["2025-Q4", "2025-Q4.2"]
@@ -125,3 +128,62 @@ def test_the_same_reports_on_postgresql() -> None:
     finally:
         SQLModel.metadata.drop_all(pg.engine)
         pg.close()
+
+
+def test_codes_vanishing_without_termination_are_refused(store: Store) -> None:
+    store.add_release(_release("2025", 1000), guard=GUARD)
+    cut = _release("2025-Q2", 1000)
+    cut = ParsedRelease(
+        cut.code_set, cut.base_label, cut.effective, "cut.txt", "c", cut.records[:940]
+    )
+    with pytest.raises(GuardError) as err:
+        store.add_release(cut, guard=GUARD)
+    assert str(err.value) == (
+        "cut.txt: 60 codes of 2025 vanish without a termination date, over the limit of 50 "
+        "(truncated or wrong file?); use --force if it is real"
+    )
+    assert [r.info.label for r in store.releases()] == ["2025"]
+
+
+def test_terminated_codes_may_age_out(store: Store) -> None:
+    old = _release("2025", 1000)
+    terminated = tuple(
+        Record(r.code, {**r.fields, "term_dt": "20201231"}) if i >= 900 else r
+        for i, r in enumerate(old.records)
+    )
+    store.add_release(
+        ParsedRelease(HCPCS, "2025", old.effective, "a", "a", terminated), guard=GUARD
+    )
+    aged = ParsedRelease(HCPCS, "2025-Q2", date(2025, 4, 1), "b", "b", terminated[:920])
+    assert store.add_release(aged, guard=Guard(max_drop=0.10, min_codes=5)).status == "imported"
+
+
+def test_the_annual_file_comes_before_the_january_quarter(store: Store) -> None:
+    quarter = _release("2026-Q1", 10, variant="q")
+    annual = _release("2026", 10)
+    store.add_release(quarter, guard=GUARD)
+    store.add_release(annual, guard=GUARD)
+    assert [r.info.label for r in store.releases()] == ["2026", "2026-Q1"]
+    before = store.predecessor(store.release("2026-Q1").info)
+    assert before is not None and before.info.label == "2026"
+
+
+def test_several_releases_are_stored_all_or_none(store: Store) -> None:
+    with pytest.raises(GuardError):
+        store.add_releases([_release("2025", 100), _release("2025-Q2", 50)], guard=GUARD)
+    assert store.releases() == []
+
+
+def test_fields_cms_resets_do_not_make_a_new_revision(store: Store) -> None:
+    first = _release("2025-Q3", 10)
+    reset = ParsedRelease(
+        HCPCS, "2025-Q3", first.effective, "repost.txt", "r",
+        tuple(Record(r.code, {**r.fields, "act_eff_dt": "20250701", "action_cd": "N"})
+              for r in first.records),
+    )  # fmt: skip
+    store.add_release(first, guard=GUARD)
+    assert store.add_release(reset, guard=GUARD).status == "already"
+    same_content_new_label = ParsedRelease(
+        HCPCS, "2025-Q4", date(2025, 10, 1), "q4.txt", "q", first.records
+    )
+    assert store.add_release(same_content_new_label, guard=GUARD).status == "imported"

@@ -317,13 +317,18 @@ def _normalised(code: str, fields: dict[str, Value]) -> Record:
 
 def parse_workbook(source: str, payload: bytes) -> tuple[Record, ...]:
     """Parse CMS's xlsx copy: one row per code, header in row 1 or after a disclaimer block."""
+    with warnings.catch_warnings():
+        # CMS workbooks carry page headers openpyxl cannot parse (it warns while loading and
+        # while reading the sheet); they hold no data.
+        warnings.filterwarnings("ignore", "Cannot parse header or footer", UserWarning)
+        return _read_workbook(source, payload)
+
+
+def _read_workbook(source: str, payload: bytes) -> tuple[Record, ...]:
     import openpyxl  # imported here: loading it costs start-up time for every other command
 
     try:
-        with warnings.catch_warnings():
-            # CMS workbooks carry page headers openpyxl cannot parse; they hold no data.
-            warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(io.BytesIO(payload), read_only=True, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(payload), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         raise InputError(
             source, f"is not a readable xlsx workbook ({type(exc).__name__})"
