@@ -177,6 +177,7 @@ class Fetched:
     sha256: str
     label: str | None = None
     effective: date | None = None
+    downloaded: bool = False  # a body came over the network this run (not a 304)
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def run_check(
     reports = [p for d in reported for p in _write(d, settings.reports_dir)]
     return CheckResult(
         found=len(candidates) + len(local),
-        downloaded=tuple(f.origin for f in fetched if f.origin.startswith(("http:", "https:"))),
+        downloaded=tuple(f.origin for f in fetched if f.downloaded),
         imported=tuple(r for r in imported if r.status == "imported"),
         diffs=tuple(reported),
         reports=tuple(reports),
@@ -264,11 +265,15 @@ def _fetch(
         name = PurePosixPath(urlsplit(c.url).path).name
         try:
             result = download(
-                session, c.url, raw_dir=settings.raw_dir, validators=validators,
+                session,
+                c.url,
+                raw_dir=settings.raw_dir,
+                validators=validators,
                 allowed_hosts=settings.source.hosts(),
                 max_bytes=settings.source.max_download_mb * _MB,
-                timeout=settings.source.timeouts, progress=progress(name),
-            )  # fmt: skip
+                timeout=settings.source.timeouts,
+                progress=progress(name),
+            )
             if store.has_source(result.sha256):
                 log.info("%s: unchanged (%s)", c.url, result.status.replace("_", " "))
                 continue
@@ -278,7 +283,17 @@ def _fetch(
         except TrackerError as exc:
             failures.append(str(exc))
             continue
-        fetched.append(Fetched(result.path, name, c.url, result.sha256, c.label, c.effective))
+        fetched.append(
+            Fetched(
+                result.path,
+                name,
+                c.url,
+                result.sha256,
+                c.label,
+                c.effective,
+                downloaded=result.status == "downloaded",
+            )
+        )
     return fetched
 
 

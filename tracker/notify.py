@@ -19,12 +19,12 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
+from tracker.diff import CATEGORIES
 from tracker.errors import ConfigError, TrackerError
 from tracker.records import Change, Diff, Value
 
 log = logging.getLogger(__name__)
 
-CATEGORIES = ("added", "deleted", "discontinued", "reactivated", "changed")
 SECURITY_MODES = ("none", "starttls", "ssl")
 DEFAULT_SUBJECT = "HCPCS changes: {releases} ({counts})"
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}

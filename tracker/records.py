@@ -98,10 +98,6 @@ class Diff:
     changes: tuple[Change, ...]
     summary: Mapping[str, int] = field(default_factory=dict)
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.changes
-
 
 @dataclass(frozen=True)
 class Validators:
