@@ -3,7 +3,8 @@
 with the database's lock:            (two checks never run on one database at once)
     start a run in the ledger
     run_check                        (discover, download, import, diff, write reports)
-    queue the report email           (stored before sending: never lost, never sent twice)
+    queue the report email           (stored before sending, once per release pair)
+    mark the releases reported       (a run that stops before here is reported by the next)
     send what is in the outbox       (a failed send is retried on the next run)
     finish the run in the ledger     (outcome, releases, reports, emails, error)
 """
