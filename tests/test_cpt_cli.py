@@ -122,3 +122,24 @@ def test_cadence_json(capsys: pytest.CaptureFixture[str], db: str) -> None:
     assert [(e["status"], e["imported"]) for e in pla] == [("overdue", False)]
     assert set(entries[0]) == {"year", "kind", "label", "expected_release", "effective", "imported",
                                "imported_at", "released", "status", "late"}  # fmt: skip
+
+
+def test_reminders_name_cpt_files_due_or_overdue(
+    capsys: pytest.CaptureFixture[str], db: str
+) -> None:
+    from datetime import date
+
+    from tracker.cadence import CptCalendar
+    from tracker.cycle import cpt_reminders
+    from tracker.store import Store
+
+    store = Store(db)
+    assert cpt_reminders(store, CptCalendar(), date(2026, 1, 20)) == []  # no CPT in use yet
+    run(capsys, "--db", db, "cpt", "import", str(FIXTURES / "cpt2026"), "--year", "2026",
+        "--released", "2025-09-01")  # fmt: skip
+    notes = cpt_reminders(store, CptCalendar(), date(2026, 1, 20))
+    assert notes[0] == (
+        "CPT CPT-2026-CAT3-H1 (category3) is overdue: expected 2025-07-01, effective 2026-01-01; "
+        "import it with `tracker cpt import`"
+    )
+    assert all(" is due: " in n or " is overdue: " in n for n in notes)
