@@ -339,19 +339,17 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cycle_deps(config: Config, store: Store) -> Any:
+def _cycle_deps(settings: Any, store: Store) -> Any:
     import logging
 
-    from tracker.check import CheckSettings
     from tracker.cycle import CycleDeps
     from tracker.download import progress_for
     from tracker.notify import send
 
-    session = CheckSettings.from_config(config).source.session()
     logger = logging.getLogger("tracker.download")
     return CycleDeps(
         store=store,
-        session=session,
+        session=settings.check.source.session(),
         send=lambda message, settings: send(message, settings),
         today=date.today,
         progress=lambda name: progress_for(sys.stderr, logger, name=name),
@@ -362,15 +360,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     import logging
 
     from tracker.check import render_summary
-    from tracker.cycle import run_cycle
+    from tracker.cycle import CycleSettings, run_cycle
     from tracker.schedule import configure_logging
 
     config = _config(args)
+    settings = CycleSettings.from_config(config)  # every setting checked before anything runs
     # On a terminal the progress bar speaks; from cron, plain log lines say what happened.
     configure_logging(None, "WARNING")
     logging.getLogger("tracker").setLevel("WARNING" if sys.stderr.isatty() else "INFO")
-    store = _store(config)
-    result = run_cycle(config, _cycle_deps(config, store), trigger="manual", wait=args.wait)
+    deps = _cycle_deps(settings, _store(config))
+    result = run_cycle(settings, deps, trigger="manual", wait=args.wait)
     sys.stdout.write(render_summary(result.check))
     if result.email.sent:
         print(f"emails sent: {result.email.sent}")
@@ -380,16 +379,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from tracker.cycle import run_logged
+    from tracker.cycle import CycleSettings, run_logged
     from tracker.schedule import ScheduleSettings, build_scheduler, configure_logging, run_scheduler
 
     config = _config(args)
+    cycle = CycleSettings.from_config(config)  # a bad setting stops the start, not each run
     settings = ScheduleSettings.from_config(config.table("schedule"), source=config.path)
     configure_logging(settings.log_file)
-    store = _store(config)
-    deps = _cycle_deps(config, store)
+    deps = _cycle_deps(cycle, _store(config))
     scheduler = build_scheduler(
-        lambda: run_logged(config, deps),
+        lambda: run_logged(cycle, deps),
         cron=settings.cron,
         timezone=settings.timezone,
         misfire_grace_time=settings.misfire_grace_seconds,

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import requests
 
@@ -69,6 +70,8 @@ class CycleSettings:
     email: EmailSettings | None
     calendar: CptCalendar
     cpt_descriptors: bool
+    lock: Path  # the database's check lock
+    db_name: str  # the database URL without its password, for messages
 
     @classmethod
     def from_config(cls, config: Config) -> CycleSettings:
@@ -87,14 +90,16 @@ class CycleSettings:
             email=EmailSettings.from_config(email, source=config.path) if email else None,
             calendar=CptCalendar.from_config(cpt, source=where),
             cpt_descriptors=descriptors,
+            lock=lock_path_for(config.db_url, config.data_dir),
+            db_name=redact_url(config.db_url),
         )
 
 
-def run_cycle(config: Config, deps: CycleDeps, *, trigger: str, wait: float = 0) -> CycleResult:
+def run_cycle(
+    settings: CycleSettings, deps: CycleDeps, *, trigger: str, wait: float = 0
+) -> CycleResult:
     """Run one check under the database's lock and record it in the ledger."""
-    settings = CycleSettings.from_config(config)
-    lock = lock_path_for(config.db_url, config.data_dir)
-    with check_lock(lock, wait=wait, name=redact_url(config.db_url)):
+    with check_lock(settings.lock, wait=wait, name=settings.db_name):
         run_id = deps.store.start_run(trigger)
         try:
             check = run_check(
@@ -153,10 +158,10 @@ def cpt_reminders(store: Store, calendar: CptCalendar, today: date) -> list[str]
     ]
 
 
-def run_logged(config: Config, deps: CycleDeps, *, trigger: str = "schedule") -> None:
+def run_logged(settings: CycleSettings, deps: CycleDeps, *, trigger: str = "schedule") -> None:
     """The scheduler's job: every outcome ends up in the log (and, once started, the ledger)."""
     try:
-        result = run_cycle(config, deps, trigger=trigger)
+        result = run_cycle(settings, deps, trigger=trigger)
     except BusyError as exc:
         log.warning("check skipped: %s", exc)
         return
