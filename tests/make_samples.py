@@ -1,6 +1,7 @@
 """Writes the three sample releases bundled for `tracker demo` (invented content, real format).
 
-Run `python -m tests.make_samples` after changing them; test_samples checks they are in step.
+Run `python -m tests.make_samples` after changing them; tests/test_samples.py checks that the
+bundled files are in step with this script.
 """
 
 from __future__ import annotations
@@ -107,8 +108,15 @@ _BASE: dict[str, dict[str, object]] = {
 }
 
 
-def _release(changes: dict[str, dict[str, object] | None]) -> list[tuple[str, dict[str, object]]]:
-    merged = {code: dict(v) for code, v in _BASE.items() if v is not None}
+Records = list[tuple[str, dict[str, object]]]
+
+
+def _release(
+    changes: dict[str, dict[str, object] | None], before: Records | None = None
+) -> Records:
+    """The release before (default: the 2025 base) with these codes changed, added or gone."""
+    base = dict(before) if before is not None else {c: v for c, v in _BASE.items() if v}
+    merged = {code: dict(values) for code, values in base.items()}
     for code, update in changes.items():
         if update is None:
             merged.pop(code, None)
@@ -149,31 +157,16 @@ RELEASES = {
 }
 RELEASES["HCPC2025_JUL_ANWEB_SAMPLE.txt"] = _release(
     {
-        "A9902": {"term_dt": "20250331", "act_eff_dt": "20250401", "action_cd": "N"},
-        "E9901": None,
-        "K9901": None,
-        "L9901": {"term_dt": "", "act_eff_dt": "20250401", "action_cd": "N"},
+        "A9902": {"action_cd": "N"},
+        "L9901": {"action_cd": "N"},
         "J9901": {
-            "long_description": "Injection, sampledrug (brand sample), 1 mg",
             "short_description": "Inj sampledrug brand 1 mg",
             "price": ("51", "57"),
             "mult_pi": "D",
             "act_eff_dt": "20250701",
             "action_cd": "P",
         },
-        "Q9901": {
-            "long_description": "Sample skin substitute, per square centimeter",
-            "short_description": "Sample skin sub per sq cm",
-            "price": ("51",),
-            "mult_pi": "A",
-            "cov": "C",
-            "opps_pi": "N",
-            "betos": "D1E",
-            "tos": ("1",),
-            "add_dt": "20250401",
-            "act_eff_dt": "20250401",
-            "action_cd": "N",
-        },
+        "Q9901": {"action_cd": "N"},
         "C9901": {
             "long_description": "Sample percutaneous procedure with imaging guidance, "
             "including all "
@@ -197,8 +190,9 @@ RELEASES["HCPC2025_JUL_ANWEB_SAMPLE.txt"] = _release(
             "act_eff_dt": "20250701",
             "action_cd": "C",
         },
-        "G9901": {"action_cd": "N", "act_eff_dt": "20250701"},
-    }
+        "G9901": {"act_eff_dt": "20250701"},
+    },
+    RELEASES["HCPC2025_APR_ANWEB_SAMPLE.txt"],
 )
 
 
