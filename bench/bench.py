@@ -41,13 +41,14 @@ if str(REPO) not in sys.path:  # run as a script from a checkout that is not pip
     sys.path.insert(0, str(REPO))
 
 from tracker import __version__ as TRACKER_VERSION  # noqa: E402
-from tracker.identity import identity_from_name  # noqa: E402
-from tracker.ingest import import_files  # noqa: E402
-from tracker.layout import FIELD_NAMES  # noqa: E402
-from tracker.parse import read_release  # noqa: E402
+from tracker.guard import Guard  # noqa: E402
+from tracker.hcpcs.identity import identity_from_name  # noqa: E402
+from tracker.hcpcs.layout import FIELD_NAMES  # noqa: E402
+from tracker.hcpcs.read import read_release  # noqa: E402
 from tracker.query import stored_diff  # noqa: E402
 from tracker.records import ParsedRelease  # noqa: E402
-from tracker.store import Guard, Store  # noqa: E402
+from tracker.run.ingest import import_files  # noqa: E402
+from tracker.store import Store  # noqa: E402
 
 T = TypeVar("T")
 

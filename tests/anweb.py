@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Mapping
 
-from tracker.layout import FIELDS, RECORD_LENGTH
+from tracker.hcpcs.layout import FIELDS, RECORD_LENGTH
 from tracker.records import Value
 
 

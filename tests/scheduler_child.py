@@ -15,7 +15,7 @@ from pathlib import Path
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from tracker.schedule import build_scheduler, configure_logging, run_scheduler
+from tracker.run.schedule import build_scheduler, configure_logging, run_scheduler
 
 log = logging.getLogger("scheduler_child")
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from tracker.cadence import (
+from tracker.cpt.cadence import (
     CadenceEntry,
     CptCalendar,
     Expected,

@@ -16,7 +16,7 @@ import pytest
 from tests.httpserver import LocalSite
 from tests.smtpserver import SMTPTestServer, unused_port
 from tracker.cli import main
-from tracker.demo import sample_paths
+from tracker.run.demo import sample_paths
 
 ZIPS = {
     "/files/zip/2025-alpha-numeric-hcpcs-file.zip": ("2025 Alpha-Numeric HCPCS File", 0),
@@ -271,7 +271,7 @@ def test_a_changed_listing_page_is_an_error_not_no_releases(
 def test_a_second_check_on_the_same_database_is_refused(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, site: LocalSite, smtp: SMTPTestServer
 ) -> None:
-    from tracker.lock import check_lock, lock_path_for
+    from tracker.run.lock import check_lock, lock_path_for
 
     config = write_config(tmp_path, site, smtp.port)
     db = f"sqlite:///{tmp_path / 'data' / 'tracker.db'}"

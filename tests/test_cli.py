@@ -8,7 +8,7 @@ import pytest
 
 from tests.golden import assert_golden
 from tracker.cli import main
-from tracker.demo import sample_paths
+from tracker.run.demo import sample_paths
 
 
 @pytest.fixture

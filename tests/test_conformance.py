@@ -18,11 +18,12 @@ from tests.cms_reports import RELEASE_ZIPS, expected_data_actions, expected_data
 from tests.conftest import FIXED_NOW, shared_cms
 from tests.golden import assert_golden
 from tracker.errors import GuardError, InputError
-from tracker.ingest import import_files
-from tracker.parse import parse_text, parse_workbook, read_release
+from tracker.guard import Guard
+from tracker.hcpcs.read import parse_text, parse_workbook, read_release
 from tracker.query import stored_diff
-from tracker.report import render_csv
-from tracker.store import Guard, Store
+from tracker.report.render import render_csv
+from tracker.run.ingest import import_files
+from tracker.store import Store
 
 LABELS = ["2017", "2018", "2020", "2026-Q1"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.cpt import cpt_category, read_cpt, release_label
+from tracker.cpt.read import cpt_category, read_cpt, release_label
 from tracker.errors import InputError, UsageError
 from tracker.records import ParsedRelease, Record
 

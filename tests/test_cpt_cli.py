@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tracker.cli import main
-from tracker.demo import sample_paths
+from tracker.run.demo import sample_paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cpt"
 
@@ -129,8 +129,8 @@ def test_reminders_name_cpt_files_due_or_overdue(
 ) -> None:
     from datetime import date
 
-    from tracker.cadence import CptCalendar
-    from tracker.cycle import cpt_reminders
+    from tracker.cpt.cadence import CptCalendar
+    from tracker.run.cycle import cpt_reminders
     from tracker.store import Store
 
     store = Store(db)

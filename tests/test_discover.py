@@ -12,7 +12,8 @@ import requests
 import responses
 
 from tests.httpserver import LocalSite
-from tracker.discover import (
+from tracker.errors import FetchError
+from tracker.sources.discover import (
     Candidate,
     LocalCandidate,
     discover,
@@ -21,8 +22,7 @@ from tracker.discover import (
     parse_listing,
     scan_directory,
 )
-from tracker.errors import FetchError
-from tracker.http import make_session
+from tracker.sources.http import make_session
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 CMS = "https://www.cms.gov"
@@ -415,7 +415,7 @@ def test_scan_directory_takes_release_files_and_skips_side_files(
     _zip(tmp_path / "download (3).zip", {"HCPC2024_APR_ANWEB.txt": b"x"})
     (tmp_path / "old-2019.zip").mkdir()  # a folder, not a file
 
-    with caplog.at_level(logging.WARNING, logger="tracker.discover"):
+    with caplog.at_level(logging.WARNING, logger="tracker.sources.discover"):
         found = scan_directory(tmp_path)
 
     assert found == [

@@ -75,10 +75,10 @@ def test_help_runs_for_every_command(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_config_example_holds_every_setting_and_loads(tmp_path: Path) -> None:
-    from tracker.cadence import CptCalendar
-    from tracker.check import SourceSettings
-    from tracker.notify import EmailSettings
-    from tracker.schedule import ScheduleSettings
+    from tracker.cpt.cadence import CptCalendar
+    from tracker.notify.message import EmailSettings
+    from tracker.run.check import SourceSettings
+    from tracker.run.schedule import ScheduleSettings
 
     example = ROOT / "config.example.toml"
     config = load_config(example, environ={})

@@ -14,7 +14,8 @@ import responses
 from responses import matchers
 
 from tests.httpserver import LocalSite
-from tracker.download import (
+from tracker.errors import FetchError, InputError
+from tracker.sources.download import (
     DownloadResult,
     Validators,
     check_url,
@@ -25,8 +26,7 @@ from tracker.download import (
     terminal_progress,
     validate_zip,
 )
-from tracker.errors import FetchError, InputError
-from tracker.http import make_session
+from tracker.sources.http import make_session
 
 CMS = "https://www.cms.gov"
 ZIP_URL = f"{CMS}/files/zip/january-2026-alpha-numeric-hcpcs-file.zip"

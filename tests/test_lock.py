@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import BusyError
-from tracker.lock import check_lock, lock_path_for
+from tracker.run.lock import check_lock, lock_path_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +24,7 @@ CHILD = """
 import sys
 from pathlib import Path
 from tracker.errors import BusyError
-from tracker.lock import check_lock
+from tracker.run.lock import check_lock
 
 mode, path = sys.argv[1], Path(sys.argv[2])
 try:

@@ -14,7 +14,7 @@ from tests.smtpserver import SMTPTestServer, TLSFiles, unused_port
 from tests.smtpserver import smtp_server as smtp_server  # a fixture
 from tests.smtpserver import tls_files as tls_files  # a fixture
 from tracker.errors import ConfigError
-from tracker.notify import (
+from tracker.notify.message import (
     EmailSettings,
     SendError,
     build_message,

@@ -4,10 +4,10 @@ from datetime import date
 from pathlib import Path
 
 from tests.smtpserver import SMTPTestServer
-from tracker.notify import EmailSettings, send
-from tracker.outbox import WITHHELD, flush_outbox, queue_reminder_email, queue_report_email
-from tracker.publish import write_reports
+from tracker.notify.message import EmailSettings, send
+from tracker.notify.outbox import WITHHELD, flush_outbox, queue_reminder_email, queue_report_email
 from tracker.records import CPT, Change, Diff, FieldChange, ReleaseInfo
+from tracker.report.publish import write_reports
 from tracker.store import Store
 
 OLD = ReleaseInfo(CPT, "CPT-2026", date(2026, 1, 1), 1, "LONGULT.txt", "a")

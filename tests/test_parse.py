@@ -9,7 +9,7 @@ import pytest
 
 from tests.anweb import anweb_text, record_lines
 from tracker.errors import InputError
-from tracker.parse import parse_text, read_release
+from tracker.hcpcs.read import parse_text, read_release
 from tracker.records import Record
 
 J_FIELDS = {
@@ -246,7 +246,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def _workbook(rows: list[list[str]], *, disclaimer_rows: int = 0) -> bytes:
     import openpyxl
 
-    from tracker.layout import FIELDS
+    from tracker.hcpcs.layout import FIELDS
 
     book = openpyxl.Workbook()
     sheet = book.active
@@ -263,7 +263,7 @@ def _workbook(rows: list[list[str]], *, disclaimer_rows: int = 0) -> bytes:
 
 
 def _row(code: str, fields: dict[str, object], seq: str = "0010", recid: str = "3") -> list[str]:
-    from tracker.layout import FIELDS
+    from tracker.hcpcs.layout import FIELDS
 
     values: dict[str, object] = dict(fields, code=code, seq_num=seq, rec_id=recid)
     row: list[str] = []

@@ -20,7 +20,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from tracker.errors import ConfigError
-from tracker.schedule import build_scheduler, configure_logging, run_scheduler
+from tracker.run.schedule import build_scheduler, configure_logging, run_scheduler
 
 ROOT = Path(__file__).resolve().parents[1]
 NEW_YORK = ZoneInfo("America/New_York")
@@ -241,9 +241,9 @@ def test_stops_cleanly_on_signal_after_the_running_check(tmp_path: Path, signum:
     ]
     name = signal.Signals(signum).name
     assert messages[-4:] == [
-        f"INFO tracker.schedule: received {name}; stopping after any running check finishes",
+        f"INFO tracker.run.schedule: received {name}; stopping after any running check finishes",
         "INFO scheduler_child: job finished",
         "INFO apscheduler.scheduler: Scheduler has been shut down",
-        "INFO tracker.schedule: scheduler stopped",
+        "INFO tracker.run.schedule: scheduler stopped",
     ]
-    assert stderr.splitlines()[-1].endswith("INFO tracker.schedule: scheduler stopped")
+    assert stderr.splitlines()[-1].endswith("INFO tracker.run.schedule: scheduler stopped")

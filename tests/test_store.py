@@ -7,8 +7,9 @@ import pytest
 
 from tests.test_parse import MOD_FIELDS
 from tracker.errors import GuardError
+from tracker.guard import Guard
 from tracker.records import HCPCS, ParsedRelease, Record, ReleaseInfo
-from tracker.store import Guard, Store
+from tracker.store import Store
 
 
 def _release(label: str, codes: int, *, variant: str = "", sha: str = "s") -> ParsedRelease:
@@ -110,10 +111,10 @@ def test_the_same_reports_on_postgresql() -> None:
     from sqlmodel import SQLModel
 
     from tests.golden import assert_golden
-    from tracker.demo import DEMO_GUARD, sample_paths
-    from tracker.ingest import import_files
     from tracker.query import stored_diff
-    from tracker.report import render_csv
+    from tracker.report.render import render_csv
+    from tracker.run.demo import DEMO_GUARD, sample_paths
+    from tracker.run.ingest import import_files
 
     pg = Store(os.environ["TRACKER_TEST_PG_URL"])
     SQLModel.metadata.drop_all(pg.engine)

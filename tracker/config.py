@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import ConfigError
-from tracker.store import Guard, default_db_url
+from tracker.guard import Guard
+from tracker.store import default_db_url
 
 DEFAULT_CONFIG_NAME = "tracker.toml"
 SECTIONS = ("store", "guard", "source", "reports", "schedule", "email", "cpt")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from tracker.layout import FIELD_NAMES, NOT_COMPARED
+from tracker.hcpcs.layout import FIELD_NAMES, NOT_COMPARED
 from tracker.records import CPT, Change, Diff, FieldChange, Record, ReleaseInfo
 
 CATEGORIES = ("added", "deleted", "discontinued", "reactivated", "changed")

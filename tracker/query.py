@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from tracker.cadence import CadenceEntry, CptCalendar, ImportedCpt, cadence, default_years
+from tracker.cpt.cadence import CadenceEntry, CptCalendar, ImportedCpt, cadence, default_years
 from tracker.diff import absent_fields, describe, diff_code, diff_releases
 from tracker.errors import NotFoundError, UsageError
 from tracker.records import CPT, Change, Diff, Record

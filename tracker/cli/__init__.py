@@ -215,7 +215,7 @@ def _store(config: Config) -> Store:
 
 def _lock(config: Config) -> Any:
     """The check lock: an import never runs beside a check or another import."""
-    from tracker.lock import check_lock, lock_path_for
+    from tracker.run.lock import check_lock, lock_path_for
     from tracker.store import redact_url
 
     return check_lock(
@@ -231,7 +231,7 @@ def _write_output(path: Path | None, text: str) -> None:
     if path is None:
         sys.stdout.write(text)
         return
-    from tracker.publish import write_atomic
+    from tracker.report.publish import write_atomic
 
     try:
         write_atomic(path, text.encode("utf-8"))
@@ -245,8 +245,8 @@ def _write_output(path: Path | None, text: str) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from tracker.config import load_config
-    from tracker.demo import run_demo
-    from tracker.report import summary_line
+    from tracker.report.render import summary_line
+    from tracker.run.demo import run_demo
     from tracker.store import Store
 
     config = load_config(getattr(args, "config", None), db=getattr(args, "db", None))
@@ -278,7 +278,7 @@ def _import_line(result: Any) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from tracker.ingest import import_files
+    from tracker.run.ingest import import_files
 
     if len(args.paths) > 1 and (args.label or args.effective):
         raise UsageError("--label and --effective name one release: import one file at a time")
@@ -294,7 +294,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_releases(args: argparse.Namespace) -> int:
-    from tracker.report import release_json
+    from tracker.report.render import release_json
 
     releases = _store(_config(args)).releases()
     if args.json:
@@ -314,7 +314,7 @@ def cmd_releases(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from tracker.query import stored_diff
-    from tracker.report import render
+    from tracker.report.render import render
 
     diff = stored_diff(_store(_config(args)), args.old, args.new)
     _write_output(args.output, render(diff, args.format))
@@ -323,7 +323,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from tracker.query import code_history
-    from tracker.report import change_json, render_history
+    from tracker.report.render import change_json, render_history
 
     entries = code_history(_store(_config(args)), args.code.strip().upper())
     if args.json:
@@ -342,11 +342,11 @@ def cmd_history(args: argparse.Namespace) -> int:
 def _cycle_deps(settings: Any, store: Store) -> Any:
     import logging
 
-    from tracker.cycle import CycleDeps
-    from tracker.download import progress_for
-    from tracker.notify import send
+    from tracker.notify.message import send
+    from tracker.run.cycle import CycleDeps
+    from tracker.sources.download import progress_for
 
-    logger = logging.getLogger("tracker.download")
+    logger = logging.getLogger("tracker.sources.download")
     return CycleDeps(
         store=store,
         session=settings.check.source.session(),
@@ -359,9 +359,9 @@ def _cycle_deps(settings: Any, store: Store) -> Any:
 def cmd_check(args: argparse.Namespace) -> int:
     import logging
 
-    from tracker.check import render_summary
-    from tracker.cycle import CycleSettings, run_cycle
-    from tracker.schedule import configure_logging
+    from tracker.run.check import render_summary
+    from tracker.run.cycle import CycleSettings, run_cycle
+    from tracker.run.schedule import configure_logging
 
     config = _config(args)
     settings = CycleSettings.from_config(config)  # every setting checked before anything runs
@@ -379,8 +379,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from tracker.cycle import CycleSettings, run_logged
-    from tracker.schedule import ScheduleSettings, build_scheduler, configure_logging, run_scheduler
+    from tracker.run.cycle import CycleSettings, run_logged
+    from tracker.run.schedule import (
+        ScheduleSettings,
+        build_scheduler,
+        configure_logging,
+        run_scheduler,
+    )
 
     config = _config(args)
     cycle = CycleSettings.from_config(config)  # a bad setting stops the start, not each run
@@ -431,8 +436,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from tracker.schedule import ScheduleSettings
-    from tracker.status import health
+    from tracker.run.schedule import ScheduleSettings
+    from tracker.run.status import health
 
     config = _config(args)
     settings = ScheduleSettings.from_config(config.table("schedule"), source=config.path)
@@ -444,7 +449,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_email_test(args: argparse.Namespace) -> int:
-    from tracker.notify import EmailSettings, build_test_message, send
+    from tracker.notify.message import EmailSettings, build_test_message, send
 
     config = _config(args)
     if not config.table("email"):
@@ -460,7 +465,7 @@ def cmd_email_test(args: argparse.Namespace) -> int:
 
 
 def cmd_cpt_import(args: argparse.Namespace) -> int:
-    from tracker.cpt import read_cpt
+    from tracker.cpt.read import read_cpt
 
     config = _config(args)
     parsed = read_cpt(args.paths, year=args.year, kind=args.kind, effective=args.effective)
@@ -473,7 +478,7 @@ def cmd_cpt_import(args: argparse.Namespace) -> int:
 
 
 def cmd_cpt_cadence(args: argparse.Namespace) -> int:
-    from tracker.cadence import CptCalendar, render_cadence_text, to_json
+    from tracker.cpt.cadence import CptCalendar, render_cadence_text, to_json
     from tracker.query import cpt_cadence
 
     config = _config(args)

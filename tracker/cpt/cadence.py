@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from tracker.cpt import release_label
+from tracker.cpt.read import release_label
 from tracker.errors import ConfigError
 from tracker.records import ReleaseInfo
 

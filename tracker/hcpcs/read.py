@@ -16,8 +16,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from tracker.errors import InputError
-from tracker.identity import identity_from_label, identity_from_name
-from tracker.layout import CONTINUATION_IDS, FIELDS, FIRST_LINE_IDS, RECORD_LENGTH, Field
+from tracker.hcpcs.identity import identity_from_label, identity_from_name
+from tracker.hcpcs.layout import CONTINUATION_IDS, FIELDS, FIRST_LINE_IDS, RECORD_LENGTH, Field
 from tracker.records import HCPCS, ParsedRelease, Record, Value
 
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a real release ZIP unpacks to under 10 MB

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from tracker.notify import EmailSettings, SendError, build_message
-from tracker.publish import report_stem
+from tracker.notify.message import EmailSettings, SendError, build_message
 from tracker.records import CPT, Change, Diff, FieldChange
+from tracker.report.publish import report_stem
 from tracker.store import Store
 
 log = logging.getLogger(__name__)

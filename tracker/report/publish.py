@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from tracker.records import Diff
-from tracker.report import render_csv, render_json
+from tracker.report.render import render_csv, render_json
 
 
 def report_stem(diff: Diff) -> str:

@@ -20,16 +20,17 @@ from urllib.parse import urlsplit
 import requests
 
 from tracker.config import Config
-from tracker.discover import Candidate, LocalCandidate, discover, scan_directory
-from tracker.download import Progress, ValidatorStore, download, validate_zip
 from tracker.errors import ConfigError, TrackerError
-from tracker.http import make_session
-from tracker.parse import read_release
-from tracker.publish import write_reports
+from tracker.guard import Guard
+from tracker.hcpcs.read import read_release
 from tracker.query import stored_diff
 from tracker.records import Diff, ParsedRelease
-from tracker.report import summary_line
-from tracker.store import Guard, ImportResult, Store, StoredRelease
+from tracker.report.publish import write_reports
+from tracker.report.render import summary_line
+from tracker.sources.discover import Candidate, LocalCandidate, discover, scan_directory
+from tracker.sources.download import Progress, ValidatorStore, download, validate_zip
+from tracker.sources.http import make_session
+from tracker.store import ImportResult, Store, StoredRelease
 
 log = logging.getLogger(__name__)
 

@@ -19,14 +19,11 @@ from pathlib import Path
 
 import requests
 
-from tracker.cadence import CptCalendar, needs_attention
-from tracker.check import CheckResult, CheckSettings, render_summary, run_check
 from tracker.config import Config
-from tracker.download import Progress
+from tracker.cpt.cadence import CptCalendar, needs_attention
 from tracker.errors import BusyError, ConfigError, TrackerError
-from tracker.lock import check_lock, lock_path_for
-from tracker.notify import EmailSettings
-from tracker.outbox import (
+from tracker.notify.message import EmailSettings
+from tracker.notify.outbox import (
     FlushResult,
     Sender,
     flush_outbox,
@@ -35,6 +32,9 @@ from tracker.outbox import (
 )
 from tracker.query import cpt_cadence
 from tracker.records import CPT
+from tracker.run.check import CheckResult, CheckSettings, render_summary, run_check
+from tracker.run.lock import check_lock, lock_path_for
+from tracker.sources.download import Progress
 from tracker.store import Store, redact_url
 
 log = logging.getLogger(__name__)

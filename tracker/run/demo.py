@@ -7,11 +7,12 @@ from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 
-from tracker.ingest import import_files
-from tracker.publish import write_reports
+from tracker.guard import Guard
 from tracker.query import stored_diff
 from tracker.records import Diff
-from tracker.store import Guard, ImportResult, Store
+from tracker.report.publish import write_reports
+from tracker.run.ingest import import_files
+from tracker.store import ImportResult, Store
 
 # The samples hold a dozen codes; the real floor (1,000 codes) would refuse them.
 DEMO_GUARD = Guard(max_drop=0.5, min_codes=1)

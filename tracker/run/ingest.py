@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from tracker.parse import read_release
+from tracker.guard import Guard
+from tracker.hcpcs.read import read_release
 from tracker.records import ParsedRelease
-from tracker.store import Guard, ImportResult, Store
+from tracker.store import ImportResult, Store
 
 
 def import_files(

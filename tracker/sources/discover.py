@@ -22,9 +22,9 @@ import requests
 from bs4 import BeautifulSoup, Tag
 
 from tracker.errors import FetchError
-from tracker.http import DEFAULT_TIMEOUT, Timeout, get, status_error
-from tracker.identity import Identity, identity_from_name
-from tracker.parse import is_data_member
+from tracker.hcpcs.identity import Identity, identity_from_name
+from tracker.hcpcs.read import is_data_member
+from tracker.sources.http import DEFAULT_TIMEOUT, Timeout, get, status_error
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from tracker.errors import FetchError, InputError
-from tracker.http import DEFAULT_TIMEOUT, Timeout, get, network_error, status_error
-from tracker.parse import not_a_zip, open_zip, pick_data_member
+from tracker.hcpcs.read import not_a_zip, open_zip, pick_data_member
 from tracker.records import Validators
+from tracker.sources.http import DEFAULT_TIMEOUT, Timeout, get, network_error, status_error
 
 # (bytes_done, total or None when the server sends no Content-Length). The last call of a
 # download always has bytes_done == total (total set to the bytes received when it was unknown).
@@ -258,7 +258,7 @@ def validate_zip(path: Path, *, source: str, max_unpacked: int) -> None:
 
     It must be a ZIP (CMS answers a wrong URL with an HTML "Page Not Found" page and status
     200), with safe member names, at most ``max_unpacked`` bytes unpacked, and an ``*ANWEB*``
-    data member (.txt or .xlsx): the same rules the reader applies (``tracker.parse``).
+    data member (.txt or .xlsx): the same rules the reader applies (``tracker.hcpcs.read``).
     """
     with path.open("rb") as handle:
         head = handle.read(1024)

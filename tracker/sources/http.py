@@ -130,7 +130,7 @@ def make_session(
         connect=retries,
         read=retries,
         status=retries,
-        redirect=False,  # redirects are followed by the caller, hop by hop (tracker.download)
+        redirect=False,  # the caller follows redirects hop by hop (sources.download)
         allowed_methods=frozenset({"GET", "HEAD"}),
         status_forcelist=_RETRY_STATUSES,
         backoff_factor=backoff,

@@ -26,8 +26,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
-from tracker.errors import ConfigError, GuardError, NotFoundError, TrackerError
-from tracker.layout import NOT_COMPARED
+from tracker.errors import ConfigError, NotFoundError, TrackerError
+from tracker.guard import Guard
+from tracker.hcpcs.layout import NOT_COMPARED
 from tracker.records import CPT, ParsedRelease, Record, ReleaseInfo, Validators, Value
 
 _CHUNK = 500  # rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
@@ -144,44 +145,6 @@ class ImportResult:
     status: str  # "imported" | "already"
     release: StoredRelease
     predecessor: StoredRelease | None
-
-
-@dataclass(frozen=True)
-class Guard:
-    """The mass-change guard: refuse a release that lost too many codes."""
-
-    max_drop: float = 0.10  # fraction of the predecessor's codes
-    min_codes: int = 1000  # absolute floor for a HCPCS release
-    # CMS terminates a code before it drops it; a file cut at a record boundary loses a run
-    # of live codes instead (2018 -> 2020 removed 2 codes that way, 2017 -> 2018 none).
-    max_removed: int = 50
-
-    def check(
-        self,
-        source: str,
-        codes: int,
-        code_set: str,
-        before: StoredRelease | None,
-        removed: int = 0,
-    ) -> None:
-        if code_set != CPT and codes < self.min_codes:
-            raise GuardError(
-                f"{source}: only {codes} codes, below the floor of {self.min_codes} "
-                "(truncated or wrong file?); use --force if it is real"
-            )
-        if before is not None and codes < before.codes * (1 - self.max_drop):
-            drop = 100 * (before.codes - codes) / before.codes
-            raise GuardError(
-                f"{source}: {codes} codes, {drop:.1f}% fewer than {before.info.label} "
-                f"({before.codes}), over the {self.max_drop:.0%} limit "
-                "(truncated or wrong file?); use --force if it is real"
-            )
-        if removed > self.max_removed:
-            raise GuardError(
-                f"{source}: {removed} codes of {before.info.label if before else '?'} vanish "
-                f"without a termination date, over the limit of {self.max_removed} "
-                "(truncated or wrong file?); use --force if it is real"
-            )
 
 
 def default_db_url(data_dir: Path) -> str:
