@@ -41,6 +41,7 @@ if str(REPO) not in sys.path:  # run as a script from a checkout that is not pip
     sys.path.insert(0, str(REPO))
 
 from tracker import __version__ as TRACKER_VERSION  # noqa: E402
+from tracker.config import SourceSettings  # noqa: E402
 from tracker.guard import Guard  # noqa: E402
 from tracker.hcpcs.identity import identity_from_name  # noqa: E402
 from tracker.hcpcs.layout import FIELD_NAMES  # noqa: E402
@@ -49,6 +50,8 @@ from tracker.query import stored_diff  # noqa: E402
 from tracker.records import ParsedRelease  # noqa: E402
 from tracker.run.ingest import import_files  # noqa: E402
 from tracker.store import Store  # noqa: E402
+
+UNPACKED = SourceSettings().max_unpacked_bytes  # the [source] max_unpacked_mb default
 
 T = TypeVar("T")
 
@@ -239,7 +242,9 @@ def tracker_pass(zips: Sequence[Path], work: Path, *, trace: bool = False) -> Pa
     for path in zips:
         if trace:
             tracemalloc.reset_peak()
-        seconds, results = timed(partial(import_files, store, [path], guard=Guard()))
+        seconds, results = timed(
+            partial(import_files, store, [path], guard=Guard(), max_unpacked=UNPACKED)
+        )
         if trace:
             run.peaks.append(tracemalloc.get_traced_memory()[1])
         run.import_seconds.append(seconds)
@@ -419,7 +424,7 @@ def bench_git_history(
     cmd = git_history_command()
     repo = tmp / "git-repo"
     # The tracker's parser reads the ZIPs, so both tools get identical content.
-    releases = [read_release(p) for p in zips]
+    releases = [read_release(p, max_unpacked=UNPACKED) for p in zips]
     prep, commits = timed(partial(make_repo, releases, repo))
     loads: list[float] = []
     peak = 0
@@ -497,9 +502,12 @@ def profile(zips: Sequence[Path], labels: Sequence[str], tmp: Path, top: int) ->
     work.mkdir()
     store = Store(f"sqlite:///{work / 'profile.db'}")
     for path in zips[:-1]:
-        import_files(store, [path], guard=Guard())
+        import_files(store, [path], guard=Guard(), max_unpacked=UNPACKED)
     for title, call in (
-        (f"import {labels[-1]}", lambda: import_files(store, [zips[-1]], guard=Guard())),
+        (
+            f"import {labels[-1]}",
+            lambda: import_files(store, [zips[-1]], guard=Guard(), max_unpacked=UNPACKED),
+        ),
         (f"diff {labels[-2]} -> {labels[-1]}", lambda: stored_diff(store, labels[-2], labels[-1])),
     ):
         prof = cProfile.Profile()

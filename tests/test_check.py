@@ -271,16 +271,23 @@ def test_a_changed_listing_page_is_an_error_not_no_releases(
 def test_a_second_check_on_the_same_database_is_refused(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, site: LocalSite, smtp: SMTPTestServer
 ) -> None:
-    from tracker.run.lock import check_lock, lock_path_for
+    import socket
+    from datetime import UTC, datetime
+
+    from tracker.run.lock import hold, lock_for
 
     config = write_config(tmp_path, site, smtp.port)
     db = f"sqlite:///{tmp_path / 'data' / 'tracker.db'}"
-    with check_lock(lock_path_for(db, tmp_path / "data"), name=db):
+    since = datetime(2026, 4, 2, 6, 15, tzinfo=UTC)
+    with hold(lock_for(db, tmp_path / "data"), "check", now=lambda: since):
         code = main(["--config", str(config), "check"])
         out, err = capsys.readouterr()
     assert (code, out) == (1, "")
-    assert err.startswith(f"tracker: error: another check is running on {db} (pid ")
-    assert err.endswith("); try again later\n")
+    assert err == (
+        f"tracker: error: another check (host {socket.gethostname()}, pid {os.getpid()}, since "
+        f"2026-04-02T06:15:00+00:00) holds the database {db}; try again later or pass --wait "
+        "SECONDS\n"
+    )
     assert runs(capsys, config) == []
 
 

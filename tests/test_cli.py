@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.golden import assert_golden
+from tests.golden import assert_golden, valid_diff_json
 from tracker.cli import main
 from tracker.run.demo import sample_paths
 
@@ -96,6 +96,7 @@ def test_diff_defaults_to_newest_pair(capsys: pytest.CaptureFixture[str], db: st
     _, explicit, _ = run(capsys, "--db", db, "diff", "2025-Q2", "2025-Q3", "--format", "json")
     _, one, _ = run(capsys, "--db", db, "diff", "2025-Q3", "--format", "json")
     assert default == explicit == one
+    valid_diff_json(default)
 
 
 def test_history_json(capsys: pytest.CaptureFixture[str], db: str) -> None:
@@ -164,7 +165,8 @@ def test_bad_config_is_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path
     code, _, err = run(capsys, "--config", str(config), "releases")
     assert (code, err) == (
         2,
-        f"tracker: error: {config}: [guard] max_drop_percent has the wrong type ('ten')\n",
+        f"tracker: error: {config}: [guard] max_drop_percent: expected a number >= 0 and <= 100, "
+        "got 'ten'\n",
     )
     code, _, err = run(capsys, "--config", str(tmp_path / "missing.toml"), "releases")
     assert (code, err) == (
@@ -196,16 +198,17 @@ def test_demo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     ("toml", "message"),
     [
         ("[guard]\nmax_drop_percent = -5\n",
-         "[guard] max_drop_percent must be between 0 and 100 (not -5)"),
-        ("[guard]\nmin_codes = -1\n", "[guard] min_codes must be at least 0 (not -1)"),
-        ("[cpt]\nemail_descriptors = 'false'\n", "[cpt] email_descriptors must be true or false"),
+         "[guard] max_drop_percent: expected a number >= 0 and <= 100, got -5"),
+        ("[guard]\nmin_codes = -1\n", "[guard] min_codes: expected a whole number >= 0, got -1"),
+        ("[cpt]\nemail_descriptors = 'false'\n",
+         "[cpt] email_descriptors: expected true or false, got 'false'"),
         ("[cpt]\nemail_descriptor = false\n", "[cpt] unknown key 'email_descriptor'; known: "
          "annual_release, category3_effective_months, category3_releases, email_descriptors, "
          "grace_days, pla_effective_months, pla_releases"),
         ("[source]\nlisting_urls = 5\n",
          "[source] listing_urls: expected a list of strings, got 5"),
         ("[email]\nhost = 'h'\nport = 'x'\nsender = 'a@b.c'\nrecipients = ['d@e.f']\n",
-         "[email] port: expected a port number 1-65535, got 'x'"),
+         "[email] port: expected a whole number >= 1 and <= 65535, got 'x'"),
         ("[schedule]\nstale_after_days = 0\n", None),
     ],
 )  # fmt: skip
@@ -217,7 +220,7 @@ def test_config_errors_stop_a_check_before_it_starts(
     command = "status" if message is None else "check"
     code, out, err = run(capsys, "--config", str(config), command)
     assert (code, out) == (2, "")
-    expected = message or "[schedule] stale_after_days must be a whole number of at least 1"
+    expected = message or "[schedule] stale_after_days: expected a whole number >= 1, got 0"
     assert err == f"tracker: error: {config}: {expected}\n"
     assert not (tmp_path / "tracker.db.lock").exists()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -17,13 +17,21 @@ import pytest
 from tests.cms_reports import RELEASE_ZIPS, expected_data_actions, expected_data_counts
 from tests.conftest import FIXED_NOW, shared_cms
 from tests.golden import assert_golden
+from tracker.config import SourceSettings
 from tracker.errors import GuardError, InputError
 from tracker.guard import Guard
-from tracker.hcpcs.read import parse_text, parse_workbook, read_release
+from tracker.hcpcs.copies import compare_copies
+from tracker.hcpcs.read import read_release
+from tracker.hcpcs.text import parse_text
+from tracker.hcpcs.workbook import parse_workbook
 from tracker.query import stored_diff
-from tracker.report.render import render_csv
+from tracker.records import CopyDisagreement, ParsedRelease, Record
+from tracker.report.csv import render_csv
 from tracker.run.ingest import import_files
 from tracker.store import Store
+
+# The [source] max_unpacked_mb default: the reader takes its cap from the config.
+UNPACKED = SourceSettings().max_unpacked_bytes
 
 LABELS = ["2017", "2018", "2020", "2026-Q1"]
 
@@ -34,7 +42,9 @@ def real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     store = Store(
         f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.db'}", clock=lambda: FIXED_NOW
     )
-    import_files(store, [folder / name for name in RELEASE_ZIPS], guard=Guard())
+    import_files(
+        store, [folder / name for name in RELEASE_ZIPS], guard=Guard(), max_unpacked=UNPACKED
+    )
     yield store
     store.close()
 
@@ -52,16 +62,15 @@ def _member(zip_name: str, suffix: str) -> bytes:
 @pytest.mark.parametrize("name", RELEASE_ZIPS)
 def test_action_codes_match_cms_change_report(name: str) -> None:
     path = shared_cms() / name
-    parsed = read_release(path)
+    parsed = read_release(path, max_unpacked=UNPACKED)
     got = {r.code: r.text("action_cd") for r in parsed.records}
     assert got == expected_data_actions(path)
     assert Counter(got.values()) == expected_data_counts(path)
 
 
 def test_releases_and_code_counts(real_store: Store) -> None:
-    assert [
-        (r.info.label, r.info.effective.isoformat(), r.codes) for r in real_store.releases()
-    ] == [
+    releases = real_store.catalog.releases()
+    assert [(r.info.label, r.info.effective.isoformat(), r.codes) for r in releases] == [
         ("2017", "2017-01-01", 6498),
         ("2018", "2018-01-01", 6559),
         ("2020", "2020-01-01", 7079),
@@ -69,40 +78,102 @@ def test_releases_and_code_counts(real_store: Store) -> None:
     ]
 
 
-def _differences(text_zip: str) -> set[tuple[str, str, object, object]]:
-    text = {r.code: r for r in parse_text("txt", _member(text_zip, ".txt"))}
-    book = {r.code: r for r in parse_workbook("xlsx", _member(text_zip, ".xlsx"))}
-    assert text.keys() == book.keys()
-    return {
-        (code, name, text[code].get(name), book[code].get(name))
-        for code in text
-        for name in text[code].fields.keys() | book[code].fields.keys()
-        if text[code].get(name) != book[code].get(name)
-    }
+# The data files of each ZIP: the text, and its workbook copy (the legacy BIFF .xls in 2020).
+COPIES = {
+    "2017-Alpha-Numeric-HCPCS-File.zip": ("HCPC17_CONTR_ANWEB.txt", "HCPC17_CONTR_ANWEB.xlsx"),
+    "2018-Alpha-Numeric-HCPCS-File.zip": (
+        "HCPC2018_CONTR_ANWEB_disc.txt",
+        "HCPC2018_CONTR_ANWEB_disc.xlsx",
+    ),
+    "2020-Alpha-Numeric-HCPCS-File.zip": (
+        "HCPC2020_ANWEB_w_disclaimer.txt",
+        "HCPC2020_ANWEB_w_disclaimer.xls",
+    ),
+    "january-2026-alpha-numeric-hcpcs-file.zip": (
+        "HCPC2026_JAN_ANWEB_01122026.txt",
+        "HCPC2026_JAN_ANWEB_01122026.xlsx",
+    ),
+}
 
 
-def test_january_2026_text_equals_workbook() -> None:
-    differences = _differences("january-2026-alpha-numeric-hcpcs-file.zip")
-    # CMS's own two copies disagree in two ways, both checked here exactly: the workbook leaves
-    # the action effective date blank on 117 old codes (a field CMS resets and the diff does
-    # not compare), and gives C9248 a third pricing indicator the text does not have.
-    price = {d for d in differences if d[1] != "act_eff_dt"}
-    assert price == {("C9248", "price", ("53",), ("53", "", "11"))}
-    act_eff = [d for d in differences if d[1] == "act_eff_dt"]
-    assert len(act_eff) == 117
-    assert all(book == "" and len(str(text)) == 8 for _, _, text, book in act_eff)
+def _copies(zip_name: str) -> tuple[tuple[Record, ...], tuple[Record, ...]]:
+    """The records of a ZIP's text and of its workbook, each read on its own."""
+    text, book = COPIES[zip_name]
+    with zipfile.ZipFile(shared_cms() / zip_name) as archive:
+        return parse_text(text, archive.read(text)), parse_workbook(book, archive.read(book))
 
 
-def test_2018_text_equals_workbook() -> None:
-    assert _differences("2018-Alpha-Numeric-HCPCS-File.zip") == set()
+def _rendered(disagreements: Iterable[CopyDisagreement]) -> str:
+    def value(v: object) -> str:
+        return "|".join(v) if isinstance(v, tuple) else str(v)
+
+    lines = [f"{d.code},{d.field},{value(d.text)},{value(d.workbook)}\n" for d in disagreements]
+    return "code,field,text,workbook\n" + "".join(lines)
 
 
-def test_2017_text_and_workbook_differ_only_in_three_action_dates() -> None:
-    assert _differences("2017-Alpha-Numeric-HCPCS-File.zip") == {
-        ("L5638", "act_eff_dt", "19960101", "19860101"),
-        ("L5640", "act_eff_dt", "19960101", "19860101"),
-        ("L5643", "act_eff_dt", "19860101", "19880101"),
-    }
+@pytest.mark.parametrize("name", list(COPIES))
+def test_both_copies_are_read_and_their_disagreements_kept(name: str) -> None:
+    text, book = _copies(name)
+    parsed = _read(name)
+    assert parsed.records == text
+    assert parsed.disagreements == compare_copies(text, book)
+    # Every code is in both copies, and each copy gives the other's records but for the
+    # fields pinned below.
+    assert [r.code for r in book] == [r.code for r in text]
+    differing = {d.code for d in parsed.disagreements}
+    assert [r for r in book if r.code not in differing] == [
+        r for r in text if r.code not in differing
+    ]
+
+
+def _read(zip_name: str) -> ParsedRelease:
+    return read_release(shared_cms() / zip_name, max_unpacked=UNPACKED)
+
+
+def test_january_2026_copies_disagree_on_118_fields() -> None:
+    # CMS's own two copies disagree in two ways: the workbook leaves the action effective
+    # date blank on 117 old codes (a field CMS resets and the diff does not compare), and gives
+    # C9248 a third pricing indicator the text does not have. The golden file lists each.
+    disagreements = _read("january-2026-alpha-numeric-hcpcs-file.zip").disagreements
+    assert Counter(d.field for d in disagreements) == {"act_eff_dt": 117, "price": 1}
+    assert [d for d in disagreements if d.field == "price"] == [
+        CopyDisagreement("C9248", "price", ("53",), ("53", "", "11"))
+    ]
+    assert all(d.workbook == "" for d in disagreements if d.field == "act_eff_dt")
+    assert_golden("copies_2026-Q1.csv", _rendered(disagreements))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "2017-Alpha-Numeric-HCPCS-File.zip",
+            (
+                CopyDisagreement("L5638", "act_eff_dt", "19960101", "19860101"),
+                CopyDisagreement("L5640", "act_eff_dt", "19960101", "19860101"),
+                CopyDisagreement("L5643", "act_eff_dt", "19860101", "19880101"),
+            ),
+        ),
+        ("2018-Alpha-Numeric-HCPCS-File.zip", ()),
+        ("2020-Alpha-Numeric-HCPCS-File.zip", ()),  # its legacy .xls included
+    ],
+)
+def test_annual_copies_disagree_at_most_on_three_action_dates(
+    name: str, expected: tuple[CopyDisagreement, ...]
+) -> None:
+    assert _read(name).disagreements == expected
+
+
+def test_2020_xls_joins_g0503_continuation_row_as_the_text_does() -> None:
+    # The .xls splits G0503's description over a RECID 3 and a RECID 4 row; the text wraps it
+    # over 17 lines. Both give one record, the same.
+    text, book = _copies("2020-Alpha-Numeric-HCPCS-File.zip")
+    (from_text,) = [r for r in text if r.code == "G0503"]
+    (from_book,) = [r for r in book if r.code == "G0503"]
+    assert from_book == from_text
+    assert str(from_text.get("long_description")).endswith(
+        "and/or other treatment goals and are prepared for discharge from active treatment"
+    )
 
 
 @pytest.mark.parametrize(("old", "new"), list(pairwise(LABELS)))
@@ -120,7 +191,9 @@ def test_summaries(real_store: Store) -> None:
 
 
 def test_importing_again_changes_nothing(real_store: Store) -> None:
-    results = import_files(real_store, [shared_cms() / n for n in RELEASE_ZIPS], guard=Guard())
+    results = import_files(
+        real_store, [shared_cms() / n for n in RELEASE_ZIPS], guard=Guard(), max_unpacked=UNPACKED
+    )
     assert [r.status for r in results] == ["already"] * 4
 
 
@@ -129,7 +202,7 @@ def test_truncated_zip_is_refused(tmp_path: Path) -> None:
     cut = tmp_path / "january-2026-alpha-numeric-hcpcs-file.zip"
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError) as err:
-        read_release(cut)
+        read_release(cut, max_unpacked=UNPACKED)
     assert str(err.value) == (
         f"{cut}: is not a readable ZIP (truncated or damaged download?); download it again"
     )
@@ -141,9 +214,9 @@ def test_truncated_text_file_is_refused_by_the_guard(real_store: Store, tmp_path
     cut = tmp_path / "HCPC2026_APR_ANWEB.txt"
     cut.write_bytes(b"\r\n".join(lines[: len(lines) * 2 // 3]))  # cut at a line boundary
     with pytest.raises(GuardError) as err:
-        import_files(real_store, [cut], guard=Guard())
+        import_files(real_store, [cut], guard=Guard(), max_unpacked=UNPACKED)
     assert str(err.value) == (
         "HCPC2026_APR_ANWEB.txt: 5841 codes, 35.1% fewer than 2026-Q1 (9006), over the 10% "
         "limit (truncated or wrong file?); use --force if it is real"
     )
-    assert len(real_store.releases()) == 4
+    assert len(real_store.catalog.releases()) == 4

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.golden import valid_diff_json
 from tracker.cli import main
 from tracker.run.demo import sample_paths
 
@@ -60,7 +61,7 @@ def test_cpt_import_releases_diff_history(
         ("CPT", "CPT-2027"),
     ]
     _, out, _ = run(capsys, "--db", db, "diff", "CPT-2026", "CPT-2027", "--format", "json")
-    report = json.loads(out)
+    report = valid_diff_json(out)
     assert report["summary"] == {
         "added": 1,
         "deleted": 0,
@@ -99,8 +100,11 @@ def test_cpt_year_that_contradicts_the_file(capsys: pytest.CaptureFixture[str], 
 
 
 def test_cadence_json(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    from datetime import date
+
     run(capsys, "--db", db, "cpt", "import", str(FIXTURES / "cpt2026"), "--year", "2026",
         "--released", "2025-09-01")  # fmt: skip
+    # Judged as of a day before the import (the CLI's real clock), the file had not arrived.
     code, out, _ = run(capsys, "--db", db, "cpt", "cadence", "--as-of", "2026-01-20", "--json")
     entries = json.loads(out)
     assert code == 0
@@ -110,8 +114,8 @@ def test_cadence_json(capsys: pytest.CaptureFixture[str], db: str) -> None:
     } == {
         "expected_release": "2025-09-01",
         "effective": "2026-01-01",
-        "imported": True,
-        "status": "received",
+        "imported": False,
+        "status": "overdue",
     }
     assert {k: annual[2027][k] for k in ("expected_release", "imported", "status")} == {
         "expected_release": "2026-09-01",
@@ -122,6 +126,16 @@ def test_cadence_json(capsys: pytest.CaptureFixture[str], db: str) -> None:
     assert [(e["status"], e["imported"]) for e in pla] == [("overdue", False)]
     assert set(entries[0]) == {"year", "kind", "label", "expected_release", "effective", "imported",
                                "imported_at", "released", "status", "late"}  # fmt: skip
+    # As of today it has: received, on its --released date.
+    _, out, _ = run(capsys, "--db", db, "cpt", "cadence", "--as-of", date.today().isoformat(),
+                    "--json")  # fmt: skip
+    annual = {e["year"]: e for e in json.loads(out) if e["kind"] == "annual"}
+    assert {k: annual[2026][k] for k in ("imported", "status", "late", "released")} == {
+        "imported": True,
+        "status": "received",
+        "late": False,
+        "released": "2025-09-01",
+    }
 
 
 def test_reminders_name_cpt_files_due_or_overdue(
@@ -137,7 +151,8 @@ def test_reminders_name_cpt_files_due_or_overdue(
     assert cpt_reminders(store, CptCalendar(), date(2026, 1, 20)) == []  # no CPT in use yet
     run(capsys, "--db", db, "cpt", "import", str(FIXTURES / "cpt2026"), "--year", "2026",
         "--released", "2025-09-01")  # fmt: skip
-    notes = cpt_reminders(store, CptCalendar(), date(2026, 1, 20))
+    # A file counts as received from its import (today, by the real clock of the CLI) on.
+    notes = cpt_reminders(store, CptCalendar(), date.today())
     assert notes[0] == (
         "CPT CPT-2026-CAT3-H1 (category3) is overdue: expected 2025-07-01, effective 2026-01-01; "
         "import it with `tracker cpt import`"

@@ -37,19 +37,26 @@ def test_each_code_in_exactly_one_category() -> None:
         OLD,
         NEW,
         (
-            Change("A0001", "deleted", "", "Invented A0001", reason="removed"),
-            Change("A0002", "deleted", "", "Invented A0002", reason="aged_out"),
+            Change("A0001", "deleted", "", "Invented A0001", reason="removed",
+                   explanation="removed"),
+            Change("A0002", "deleted", "", "Invented A0002", reason="aged_out",
+                   explanation="aged_out", terminated=date(2020, 12, 31)),
             Change("A0003", "discontinued", "D", "Invented A0003",
-                   (FieldChange("term_dt", "", "20260331"),)),
+                   (FieldChange("term_dt", "", "20260331"),), explanation="agrees",
+                   terminated=date(2026, 3, 31)),
             Change("A0004", "reactivated", "R", "Invented A0004",
-                   (FieldChange("term_dt", "20251231", ""),)),
+                   (FieldChange("term_dt", "20251231", ""),), explanation="agrees"),
             Change("A0005", "changed", "N", "Invented A0005",
-                   (FieldChange("price", ("51",), ("51", "57")),)),
+                   (FieldChange("price", ("51",), ("51", "57")),), explanation="mid_period",
+                   action_effective=date(2026, 4, 1)),
             Change("A0007", "changed", "F", "Invented A0007",
-                   (FieldChange("term_dt", "20251231", "20260101"),)),
-            Change("B0001", "added", "A", "Invented B0001"),
+                   (FieldChange("term_dt", "20251231", "20260101"),), explanation="agrees",
+                   terminated=date(2026, 1, 1)),
+            Change("B0001", "added", "A", "Invented B0001", explanation="agrees"),
         ),
         {"added": 1, "deleted": 2, "discontinued": 1, "reactivated": 1, "changed": 2},
+        {"removed": 1, "mid_period": 1, "agrees": 4, "aged_out": 1},
+        (),  # A0006: action N is no claim
     )  # fmt: skip
 
 

@@ -13,14 +13,8 @@ import pytest
 from tests.smtpserver import SMTPTestServer, TLSFiles, unused_port
 from tests.smtpserver import smtp_server as smtp_server  # a fixture
 from tests.smtpserver import tls_files as tls_files  # a fixture
-from tracker.errors import ConfigError
-from tracker.notify.message import (
-    EmailSettings,
-    SendError,
-    build_message,
-    build_test_message,
-    send,
-)
+from tracker.config import EmailSettings, parse_section
+from tracker.notify.message import SendError, build_message, build_test_message, send
 from tracker.records import Change, Diff, FieldChange, ReleaseInfo
 
 NOW = datetime(2026, 4, 2, 6, 15, tzinfo=timezone(timedelta(hours=-4)))
@@ -50,14 +44,15 @@ DIFF = Diff(
         Change("X9005", "reactivated", "R", "Invented probe"),
     ),
 )
-SETTINGS = EmailSettings.from_config(
+SETTINGS = parse_section(
+    EmailSettings,
     {
         "host": "127.0.0.1",
         "port": 2525,
         "security": "none",
         "sender": "tracker@example.org",
         "recipients": "compliance@example.org",
-    }
+    },
 )
 CSV = b"\xef\xbb\xbfcode,category\r\nX9001,added\r\n"
 
@@ -98,7 +93,7 @@ def settings_for(server: SMTPTestServer, **overrides: Any) -> EmailSettings:
         "sender": "Tracker <tracker@example.org>",
         "recipients": ["compliance@example.org", "ops@example.org"],
     }
-    return EmailSettings.from_config({**table, **overrides})
+    return parse_section(EmailSettings, {**table, **overrides})
 
 
 def text_part(message: EmailMessage) -> str:
@@ -349,90 +344,3 @@ def test_trouble_after_the_server_accepted_is_not_a_failure() -> None:
     message = build_test_message(SETTINGS)
     assert send(message, SETTINGS, smtp_factory=factory) == ()
     assert made[0].sent == [message]
-
-
-def test_config_defaults() -> None:
-    table = {"host": "smtp.example.org", "sender": "t@example.org", "recipients": ["a@example.org"]}
-    assert EmailSettings.from_config(table) == EmailSettings(
-        host="smtp.example.org",
-        port=587,
-        security="starttls",
-        username=None,
-        password_env=None,
-        sender="t@example.org",
-        recipients=("a@example.org",),
-        subject="HCPCS changes: {releases} ({counts})",
-        max_codes=50,
-        timeout=30.0,
-    )
-    assert EmailSettings.from_config({**table, "security": "ssl"}).port == 465
-    assert EmailSettings.from_config({**table, "security": "none"}).port == 25
-
-
-KEYS = (
-    "host, port, security, username, password_env, sender, recipients, subject, max_codes, timeout"
-)
-CONFIG_ERRORS = [
-    (
-        {"host": ""},
-        '[email] host: missing or empty; put the SMTP server name, e.g. host = "smtp.example.org"',
-    ),
-    ({"port": "587"}, "[email] port: expected a port number 1-65535, got '587'"),
-    ({"port": 70000}, "[email] port: expected a port number 1-65535, got 70000"),
-    ({"security": "tls"}, "[email] security: expected one of none | starttls | ssl, got 'tls'"),
-    (
-        {"password": "hunter2"},
-        "[email] password: never put the password in the file; "
-        "set password_env to the name of an environment variable that holds it",
-    ),
-    (
-        {"username": "t"},
-        "[email] password_env: required with username; name the environment variable that "
-        'holds the password, e.g. password_env = "TRACKER_SMTP_PASSWORD"',
-    ),
-    (
-        {"password_env": "PW"},
-        "[email] username: required with password_env; put the SMTP login name",
-    ),
-    (
-        {"sender": "tracker"},
-        "[email] sender: expected an email address like \"tracker@example.org\", got 'tracker'",
-    ),
-    (
-        {"recipients": []},
-        '[email] recipients: expected a list of addresses like ["team@example.org"], got []',
-    ),
-    (
-        {"recipients": ["a@example.org", "b"]},
-        "[email] recipients: expected an email address like \"tracker@example.org\", got 'b'",
-    ),
-    (
-        {"subject": "{release}"},
-        "[email] subject: bad template (KeyError: 'release'); "
-        "use only {releases}, {counts} and {total}",
-    ),
-    ({"max_codes": -1}, "[email] max_codes: expected a whole number >= 0, got -1"),
-    ({"max_codes": True}, "[email] max_codes: expected a whole number >= 0, got True"),
-    ({"timeout": 0}, "[email] timeout: expected seconds between 0 and 3600, got 0"),
-    (
-        {"recipient": ["a@example.org"]},
-        f"[email] recipient: unknown key; the [email] keys are {KEYS}",
-    ),
-]
-
-
-@pytest.mark.parametrize(("change", "message"), CONFIG_ERRORS)
-def test_config_errors_name_the_key(change: dict[str, object], message: str) -> None:
-    table = {"host": "smtp.example.org", "sender": "t@example.org", "recipients": ["a@example.org"]}
-    with pytest.raises(ConfigError) as error:
-        EmailSettings.from_config({**table, **change})
-    assert str(error.value) == message
-
-
-def test_config_error_names_the_file() -> None:
-    with pytest.raises(ConfigError) as error:
-        EmailSettings.from_config({"host": "h"}, source="tracker.toml")
-    assert str(error.value) == (
-        'tracker.toml: [email] sender: expected an email address like "tracker@example.org", '
-        "got None"
-    )

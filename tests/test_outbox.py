@@ -4,7 +4,8 @@ from datetime import date
 from pathlib import Path
 
 from tests.smtpserver import SMTPTestServer
-from tracker.notify.message import EmailSettings, send
+from tracker.config import EmailSettings, parse_section
+from tracker.notify.message import send
 from tracker.notify.outbox import WITHHELD, flush_outbox, queue_reminder_email, queue_report_email
 from tracker.records import CPT, Change, Diff, FieldChange, ReleaseInfo
 from tracker.report.publish import write_reports
@@ -24,7 +25,8 @@ DIFF = Diff(
 
 
 def _settings(port: int) -> EmailSettings:
-    return EmailSettings.from_config(
+    return parse_section(
+        EmailSettings,
         {"host": "127.0.0.1", "port": port, "security": "none",
          "sender": "tracker@example.org", "recipients": ["compliance@example.org"]}
     )  # fmt: skip

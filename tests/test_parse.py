@@ -8,11 +8,16 @@ from pathlib import Path
 import pytest
 
 from tests.anweb import anweb_text, record_lines
+from tracker.config import SourceSettings
 from tracker.errors import InputError
-from tracker.hcpcs.read import parse_text, read_release
-from tracker.records import Record
+from tracker.hcpcs.read import read_release
+from tracker.hcpcs.text import parse_text
+from tracker.records import Record, Value
 
-J_FIELDS = {
+# The [source] max_unpacked_mb default: the reader takes its cap from the config.
+UNPACKED = SourceSettings().max_unpacked_bytes
+
+J_FIELDS: dict[str, Value] = {
     "long_description": "Injection, inventedmab, 10 mg, for intravenous use only, including all "
     "preparation and handling as described in the invented label text",
     "short_description": "Inj inventedmab  10 mg",
@@ -85,7 +90,7 @@ MODIFIER = Record(
         "action_cd": "N",
     },
 )
-MOD_FIELDS = {
+MOD_FIELDS: dict[str, Value] = {
     "long_description": "Invented modifier",
     "short_description": "Invented mod",
     "cov": "C",
@@ -93,6 +98,8 @@ MOD_FIELDS = {
     "act_eff_dt": "20200101",
     "action_cd": "N",
 }
+
+J_LINES = record_lines("J9999", J_FIELDS)
 
 
 def test_every_field_of_the_layout_and_continuations() -> None:
@@ -137,8 +144,22 @@ def test_cp1252_text() -> None:
             "f.txt: line 1 has text past column 320",
         ),
         (
-            b"   ZX002008orphan continuation\r\n" + anweb_text([("ZX", MOD_FIELDS)]),
+            b"   ZX002008orphan continuation".ljust(91)
+            + b"\r\n"
+            + anweb_text([("ZX", MOD_FIELDS)]),
             "f.txt: line 1: continuation of ZX without its first line",
+        ),
+        (
+            anweb_text([("J9999", J_FIELDS), ("ZX", MOD_FIELDS)])
+            + b"J9999003004a third piece".ljust(91)
+            + b"\r\n",
+            "f.txt: line 4: continuation of J9999 without its first line (it follows ZX)",
+        ),
+        (
+            # CMS writes a continuation 91 characters long (to the end of the description
+            # field, space-padded) or 320: one character less is a cut.
+            "\r\n".join([J_LINES[0], J_LINES[1][:90]]).encode(),
+            "f.txt: line 2 is cut short at 90 characters (truncated file?)",
         ),
         (b"\x81\x8d", "f.txt: byte 0 is not cp1252 text; is this an ANWEB file?"),
     ],
@@ -171,7 +192,7 @@ def test_zip_takes_the_data_member_and_names_the_release(tmp_path: Path) -> None
             "proc_notes_APR2026.txt": b"notes",
         },
     )
-    parsed = read_release(path)
+    parsed = read_release(path, max_unpacked=UNPACKED)
     assert (parsed.base_label, parsed.effective, parsed.kind, parsed.source_name) == (
         "2026-Q2",
         date(2026, 4, 1),
@@ -184,7 +205,7 @@ def test_zip_takes_the_data_member_and_names_the_release(tmp_path: Path) -> None
 def test_label_and_effective_override(tmp_path: Path) -> None:
     path = tmp_path / "renamed.txt"
     path.write_bytes(anweb_text([("ZX", MOD_FIELDS)]))
-    parsed = read_release(path, label="2024-Q3", effective=date(2024, 7, 2))
+    parsed = read_release(path, label="2024-Q3", effective=date(2024, 7, 2), max_unpacked=UNPACKED)
     assert (parsed.base_label, parsed.effective, parsed.kind) == (
         "2024-Q3",
         date(2024, 7, 2),
@@ -211,7 +232,7 @@ def test_bad_files(tmp_path: Path, name: str, content: bytes, message: str) -> N
     if name == "renamed.txt":
         path.write_bytes(anweb_text([("ZX", MOD_FIELDS)]))
     with pytest.raises(InputError) as err:
-        read_release(path)
+        read_release(path, max_unpacked=UNPACKED)
     assert str(err.value) == f"{path}: {message}"
 
 
@@ -231,85 +252,13 @@ def test_bad_files(tmp_path: Path, name: str, content: bytes, message: str) -> N
 def test_bad_zips(tmp_path: Path, members: dict[str, bytes], message: str) -> None:
     path = _zip(tmp_path, "2026-alpha-numeric-hcpcs-file.zip", members)
     with pytest.raises(InputError) as err:
-        read_release(path)
+        read_release(path, max_unpacked=UNPACKED)
     assert str(err.value) == f"{path}: {message}"
 
 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
-        read_release(tmp_path / "nope.zip")
+        read_release(tmp_path / "nope.zip", max_unpacked=UNPACKED)
     assert (
         str(err.value) == f"{tmp_path / 'nope.zip'}: cannot read file (No such file or directory)"
     )
-
-
-def _workbook(rows: list[list[str]], *, disclaimer_rows: int = 0) -> bytes:
-    import openpyxl
-
-    from tracker.hcpcs.layout import FIELDS
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "HCPC2026_APR_ANWEB"
-    for i in range(disclaimer_rows):
-        sheet.append([f"Disclaimer line {i}"] if i % 2 == 0 else [])
-    sheet.append([h for f in FIELDS for h in f.headers()])
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _row(code: str, fields: dict[str, object], seq: str = "0010", recid: str = "3") -> list[str]:
-    from tracker.hcpcs.layout import FIELDS
-
-    values: dict[str, object] = dict(fields, code=code, seq_num=seq, rec_id=recid)
-    row: list[str] = []
-    for f in FIELDS:
-        value = values.get(f.name, "")
-        items = [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
-        row += [str(items[i]) if i < len(items) else "" for i in range(f.occurs)]
-    return row
-
-
-@pytest.mark.parametrize("disclaimer_rows", [0, 10])
-def test_workbook_gives_the_same_records_as_the_text(tmp_path: Path, disclaimer_rows: int) -> None:
-    # The workbook keeps CMS's double spaces and drops the last digit of SEQNUM.
-    j = dict(
-        J_FIELDS, long_description=str(J_FIELDS["long_description"]).replace(" 10 mg", "  10 mg")
-    )
-    data = _workbook(
-        [_row("   ZX", MOD_FIELDS, recid="7"), _row("J9999", j)], disclaimer_rows=disclaimer_rows
-    )
-    path = tmp_path / "HCPC2026_APR_ANWEB_v2.xlsx"
-    path.write_bytes(data)
-    parsed = read_release(path)
-    assert parsed.records == (MODIFIER, J_RECORD)
-    assert parsed.base_label == "2026-Q2"
-
-
-def test_workbook_without_the_header(tmp_path: Path) -> None:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["HCPC", "LONG DESCRIPTION"])
-    sheet.append(["J9999", "Invented"])
-    path = tmp_path / "HCPC2026_ANWEB.xlsx"
-    book.save(path)
-    with pytest.raises(InputError) as err:
-        read_release(path)
-    assert str(err.value) == (
-        f"{path}: no sheet has the ANWEB header row (HCPC, SEQNUM, RECID, LONG DESCRIPTION, ...)"
-    )
-
-
-def test_damaged_workbook(tmp_path: Path) -> None:
-    path = tmp_path / "HCPC2026_ANWEB.xlsx"
-    path.write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(InputError) as err:
-        read_release(path)
-    assert str(err.value) == f"{path}: is not a readable xlsx workbook (BadZipFile)"

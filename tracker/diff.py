@@ -1,12 +1,14 @@
-"""Compare two releases code by code and field by field. Pure: records in, a Diff out."""
+"""Compare two releases code by code and field by field, each change reconciled with CMS's
+claims (``tracker.reconcile``). Pure: records in, a Diff out."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from tracker.hcpcs.layout import FIELD_NAMES, NOT_COMPARED
-from tracker.records import CPT, Change, Diff, FieldChange, Record, ReleaseInfo
+from tracker.reconcile import claimed_only, count_explanations, reconcile
+from tracker.records import CPT, Change, Claim, Diff, FieldChange, Record, ReleaseInfo
 
 CATEGORIES = ("added", "deleted", "discontinued", "reactivated", "changed")
 TERMINATION = "term_dt"
@@ -21,16 +23,41 @@ def diff_releases(
     old: Mapping[str, Record],
     new_info: ReleaseInfo,
     new: Mapping[str, Record],
+    *,
+    claims: Iterable[Record] | None = None,
 ) -> Diff:
-    """Every code that differs, in exactly one category, sorted by code."""
+    """Every code that differs, in exactly one category, sorted by code.
+
+    ``old`` and ``new`` may hold only the records the two releases do not share (a shared
+    record is no change); ``claims`` is then the whole new release, read for CMS's claims of
+    a change that no field shows (default: ``new``).
+    """
     skip = absent_fields(old, new) if new_info.code_set == CPT else frozenset()
-    changes = [
-        change
-        for code in sorted(old.keys() | new.keys())
-        if (change := diff_code(code, old.get(code), new.get(code), skip)) is not None
-    ]
+    changes = []
+    for code in sorted(old.keys() | new.keys()):
+        change = diff_code(code, old.get(code), new.get(code), skip)
+        if change is None:
+            continue
+        if new_info.code_set != CPT:  # CPT files carry no action codes or dates
+            change = reconcile(
+                change, old.get(code), new.get(code), old_info.effective, new_info.effective
+            )
+        changes.append(change)
     summary = Counter(c.category for c in changes)
-    return Diff(old_info, new_info, tuple(changes), {k: summary[k] for k in CATEGORIES})
+    claimed: tuple[Claim, ...] = ()
+    if new_info.code_set != CPT:
+        codes = frozenset(c.code for c in changes)
+        claimed = claimed_only(
+            new.values() if claims is None else claims, codes, old_info.effective
+        )
+    return Diff(
+        old_info,
+        new_info,
+        tuple(changes),
+        {k: summary[k] for k in CATEGORIES},
+        count_explanations(changes),
+        claimed,
+    )
 
 
 def absent_fields(old: Mapping[str, Record], new: Mapping[str, Record]) -> frozenset[str]:
@@ -83,10 +110,44 @@ _LAYOUT = frozenset(FIELD_NAMES)
 def changed_fields(
     old: Record, new: Record, skip: frozenset[str] = frozenset()
 ) -> tuple[FieldChange, ...]:
-    """Fields in layout order, then by name those the layout lacks (CPT's descriptors)."""
+    """Fields in layout order, then by name those the layout lacks (CPT's descriptors).
+
+    A repeated field (PRICE1..4, XREF1..5, ...) is a tuple on both sides, also when one side
+    has none: a record holds only the fields with a value, so an absent one reads "".
+    """
     extra = sorted((old.fields.keys() | new.fields.keys()) - _LAYOUT)
-    return tuple(
-        FieldChange(name, old.get(name), new.get(name))
-        for name in (*_COMPARED, *extra)
-        if name not in skip and old.get(name) != new.get(name)
+    changes = []
+    for name in (*_COMPARED, *extra):
+        before, after = old.get(name), new.get(name)
+        if name in skip or before == after:
+            continue
+        if isinstance(after, tuple) and before == "":
+            before = ()
+        elif isinstance(before, tuple) and after == "":
+            after = ()
+        changes.append(FieldChange(name, before, after))
+    return tuple(changes)
+
+
+def select(diff: Diff, *, categories: Iterable[str] = (), codes: Iterable[str] = ()) -> Diff:
+    """The part of a diff a reviewer asked for: some categories, and codes by prefix ("J16"
+    matches J1600 to J1699; a whole code matches itself). No filter keeps everything; the
+    counts are those of what is kept."""
+    wanted = frozenset(categories)
+    prefixes = tuple(code.strip().upper() for code in codes)
+
+    def keep(code: str, category: str | None) -> bool:
+        in_category = not wanted or category in wanted
+        return in_category and (not prefixes or code.strip().startswith(prefixes))
+
+    changes = tuple(c for c in diff.changes if keep(c.code, c.category))
+    claims = tuple(c for c in diff.claimed_only if keep(c.code, "claimed_only"))
+    summary = Counter(c.category for c in changes)
+    return Diff(
+        diff.old,
+        diff.new,
+        changes,
+        {k: summary[k] for k in CATEGORIES},
+        count_explanations(changes),
+        claims,
     )

@@ -1,23 +1,23 @@
 """The mass-change guard: refuse a release file that looks truncated or wrong.
 
-A broken file must never turn into a report that codes were deleted.
+A broken file must never turn into a report that codes were deleted. Pure: the new release and
+what the guard needs of its predecessor in, a verdict out; whoever stores a release asks first
+(``tracker.run.ingest``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from tracker.errors import GuardError
-from tracker.records import CPT
+from tracker.records import CPT, ParsedRelease
 
-if TYPE_CHECKING:
-    from tracker.store import StoredRelease
+_ADVICE = "(truncated or wrong file?); use --force if it is real"
+_INSERT_ADVICE = "(wrong label or effective date?); use --force if it is real"
 
 
 @dataclass(frozen=True)
 class Guard:
-    """The mass-change guard: refuse a release that lost too many codes."""
+    """The mass-change guard's limits: refuse a release that lost too many codes."""
 
     max_drop: float = 0.10  # fraction of the predecessor's codes
     min_codes: int = 1000  # absolute floor for a HCPCS release
@@ -25,29 +25,101 @@ class Guard:
     # of live codes instead (2018 -> 2020 removed 2 codes that way, 2017 -> 2018 none).
     max_removed: int = 50
 
-    def check(
-        self,
-        source: str,
-        codes: int,
-        code_set: str,
-        before: StoredRelease | None,
-        removed: int = 0,
-    ) -> None:
-        if code_set != CPT and codes < self.min_codes:
-            raise GuardError(
-                f"{source}: only {codes} codes, below the floor of {self.min_codes} "
-                "(truncated or wrong file?); use --force if it is real"
-            )
-        if before is not None and codes < before.codes * (1 - self.max_drop):
-            drop = 100 * (before.codes - codes) / before.codes
-            raise GuardError(
-                f"{source}: {codes} codes, {drop:.1f}% fewer than {before.info.label} "
-                f"({before.codes}), over the {self.max_drop:.0%} limit "
-                "(truncated or wrong file?); use --force if it is real"
-            )
-        if removed > self.max_removed:
-            raise GuardError(
-                f"{source}: {removed} codes of {before.info.label if before else '?'} vanish "
-                f"without a termination date, over the limit of {self.max_removed} "
-                "(truncated or wrong file?); use --force if it is real"
-            )
+
+@dataclass(frozen=True)
+class Previous:
+    """What the guard needs of the release a new one follows (its predecessor once stored)."""
+
+    label: str  # its label, named in a refusal
+    codes: int  # how many codes it holds
+    live: frozenset[str]  # its codes that carry no termination date
+
+
+@dataclass(frozen=True)
+class Following:
+    """What the guard needs of the stored release a new one would precede (it is inserted
+    between stored releases, or before the first): that release then follows the new one."""
+
+    label: str  # its label, named in a refusal
+    codes: frozenset[str]  # every code it holds
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The guard's answer on one release file."""
+
+    reason: str = ""  # why it is refused: one line naming the file; "" when it is accepted
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+
+def judge(release: ParsedRelease, previous: Previous | None, limits: Guard) -> Verdict:
+    """Accept ``release`` or say why not: below the floor of codes (HCPCS), too many fewer
+    codes than its predecessor, or too many of the predecessor's live codes gone (HCPCS)."""
+    source, codes = release.source_name, len(release.records)
+    if release.code_set != CPT and codes < limits.min_codes:
+        return Verdict(
+            f"{source}: only {codes} codes, below the floor of {limits.min_codes} {_ADVICE}"
+        )
+    if previous is None:
+        return Verdict()
+    drop = _drop(codes, previous, limits)
+    if drop is not None:
+        return Verdict(
+            f"{source}: {codes} codes, {drop:.1f}% fewer than {previous.label} "
+            f"({previous.codes}), over the {limits.max_drop:.0%} limit {_ADVICE}"
+        )
+    removed = _removed(release.code_set, _codes(release), previous)
+    if removed > limits.max_removed:
+        return Verdict(
+            f"{source}: {removed} codes of {previous.label} vanish without a termination "
+            f"date, over the limit of {limits.max_removed} {_ADVICE}"
+        )
+    return Verdict()
+
+
+def judge_following(
+    release: ParsedRelease, label: str, following: Following, limits: Guard
+) -> Verdict:
+    """Accept ``release``, stored as ``label``, as the new predecessor of ``following`` or say
+    why not: the same limits, with ``following`` judged against it. A release slotted in by a
+    wrong label or date would otherwise turn the next diff into mass deletions."""
+    previous = Previous(label, len(release.records), _live(release))
+    codes = len(following.codes)
+    where = f"{release.source_name}: stored as {label}, it would precede {following.label}"
+    drop = _drop(codes, previous, limits)
+    if drop is not None:
+        return Verdict(
+            f"{where}, which has {codes} codes, {drop:.1f}% fewer than {label} "
+            f"({previous.codes}), over the {limits.max_drop:.0%} limit {_INSERT_ADVICE}"
+        )
+    removed = _removed(release.code_set, following.codes, previous)
+    if removed > limits.max_removed:
+        return Verdict(
+            f"{where}, in which {removed} codes of {label} vanish without a termination "
+            f"date, over the limit of {limits.max_removed} {_INSERT_ADVICE}"
+        )
+    return Verdict()
+
+
+def _drop(codes: int, previous: Previous, limits: Guard) -> float | None:
+    """The percentage fewer codes than ``previous``, when it is over the limit."""
+    if codes < previous.codes * (1 - limits.max_drop):
+        return 100 * (previous.codes - codes) / previous.codes
+    return None
+
+
+def _removed(code_set: str, codes: frozenset[str], previous: Previous) -> int:
+    # CPT files carry no termination dates, so this rule has nothing to go on there.
+    return 0 if code_set == CPT else len(previous.live - codes)
+
+
+def _codes(release: ParsedRelease) -> frozenset[str]:
+    return frozenset(r.code for r in release.records)
+
+
+def _live(release: ParsedRelease) -> frozenset[str]:
+    """Its codes that carry no termination date (as ``Previous.live``)."""
+    return frozenset(r.code for r in release.records if not r.get("term_dt"))

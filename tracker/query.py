@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from tracker.cpt.cadence import CadenceEntry, CptCalendar, ImportedCpt, cadence, default_years
 from tracker.diff import absent_fields, describe, diff_code, diff_releases
 from tracker.errors import NotFoundError, UsageError
-from tracker.records import CPT, Change, Diff, Record
+from tracker.records import CPT, Change, CopyDisagreement, Diff, Record
 from tracker.store import Store, StoredRelease
 
 
@@ -16,7 +17,7 @@ def stored_diff(store: Store, old: str | None = None, new: str | None = None) ->
     """Diff two stored releases. With one label, that release against its predecessor; with
     none, the newest release that has a predecessor (HCPCS or CPT) against it."""
     if old is not None and new is not None:
-        old_release, new_release = store.release(old), store.release(new)
+        old_release, new_release = store.catalog.release(old), store.catalog.release(new)
         if old_release.info.code_set != new_release.info.code_set:
             raise UsageError(
                 f"{old} is {old_release.info.code_set} and {new} is "
@@ -24,28 +25,54 @@ def stored_diff(store: Store, old: str | None = None, new: str | None = None) ->
             )
         return _diff(store, old_release, new_release)
     if old is not None:
-        new_release = store.release(old)
-        before = store.predecessor(new_release.info)
+        new_release = store.catalog.release(old)
+        before = store.catalog.predecessor(new_release.info)
         if before is None:
             raise NotFoundError(f"release {old} has no predecessor to compare with")
         return _diff(store, before, new_release)
-    for release in reversed(store.releases()):
-        before = store.predecessor(release.info)
+    for release in reversed(store.catalog.releases()):
+        before = store.catalog.predecessor(release.info)
         if before is not None:
             return _diff(store, before, release)
     raise NotFoundError("need two stored releases to diff; import another with `tracker import`")
 
 
 def _diff(store: Store, old: StoredRelease, new: StoredRelease) -> Diff:
-    old_ids, new_ids = store.member_ids(old.info.label), store.member_ids(new.info.label)
+    catalog = store.catalog
+    old_ids, new_ids = catalog.member_ids(old.info.label), catalog.member_ids(new.info.label)
     if new.info.code_set != CPT:
         # A version id names one exact record, so a code whose version both releases share is
         # unchanged: only the versions one side lacks need loading. (A CPT diff looks at the
         # whole of both releases to see which descriptor kinds each was given.)
         old_ids, new_ids = old_ids - new_ids, new_ids - old_ids
-    return diff_releases(
-        old.info, store.records_by_ids(old_ids), new.info, store.records_by_ids(new_ids)
+    diff = diff_releases(
+        old.info, catalog.records_by_ids(old_ids), new.info, catalog.records_by_ids(new_ids)
     )
+    return _with_copies(
+        diff, catalog.disagreements(old.info.label), catalog.disagreements(new.info.label)
+    )
+
+
+def _with_copies(
+    diff: Diff, old: Sequence[CopyDisagreement], new: Sequence[CopyDisagreement]
+) -> Diff:
+    """Each change with where the text and workbook copies of either release disagree on its
+    code: the old release's first, then the new one's not already said."""
+    if not old and not new:
+        return diff  # a release with one copy has none
+    by_code: dict[str, list[CopyDisagreement]] = {}
+    for item in [*old, *new]:
+        by_code.setdefault(item.code, []).append(item)
+    changes = tuple(_with_copies_of(c, by_code.get(c.code, ())) for c in diff.changes)
+    return replace(diff, changes=changes)
+
+
+def _with_copies_of(change: Change, found: Sequence[CopyDisagreement]) -> Change:
+    """The change with these disagreements on its code, the old release's first; one that
+    both releases have is said once."""
+    if not found:
+        return change
+    return replace(change, copies_disagree=tuple(dict.fromkeys(found)))
 
 
 @dataclass(frozen=True)
@@ -59,7 +86,8 @@ def code_history(store: Store, code: str) -> list[HistoryEntry]:
     """Every release in which the code appeared, changed or went, oldest first."""
     entries: list[HistoryEntry] = []
     last: dict[tuple[str, str], tuple[StoredRelease, Record | None]] = {}
-    for release, record in store.code_versions(code):
+    copies = store.catalog.code_disagreements(code)
+    for release, record in store.catalog.code_versions(code):
         before = last.get(release.info.series)
         last[release.info.series] = (release, record)
         if before is None:
@@ -71,10 +99,13 @@ def code_history(store: Store, code: str) -> list[HistoryEntry]:
         if release.info.code_set == CPT:
             # As in a CPT diff: a descriptor kind one whole release lacks is not a change.
             skip = absent_fields(
-                store.records(before[0].info.label), store.records(release.info.label)
+                store.catalog.records(before[0].info.label),
+                store.catalog.records(release.info.label),
             )
         change = diff_code(code, before[1], record, skip)
         if change is not None:
+            pair = (before[0].info.label, release.info.label)
+            change = _with_copies_of(change, [d for label in pair for d in copies.get(label, ())])
             entries.append(HistoryEntry(release, before[0], change))
     return entries
 
@@ -82,6 +113,7 @@ def code_history(store: Store, code: str) -> list[HistoryEntry]:
 def cpt_cadence(store: Store, calendar: CptCalendar, *, as_of: date) -> list[CadenceEntry]:
     """The AMA calendar against the CPT files imported so far."""
     imported = [
-        ImportedCpt.from_release(r.info, r.imported_at, r.released) for r in store.releases(CPT)
+        ImportedCpt.from_release(r.info, r.imported_at, r.released)
+        for r in store.catalog.releases(CPT)
     ]
     return cadence(calendar, imported, as_of=as_of, years=default_years(imported, as_of=as_of))

@@ -60,6 +60,20 @@ class ReleaseInfo:
 
 
 @dataclass(frozen=True)
+class CopyDisagreement:
+    """A field on which the text and workbook copies in one release ZIP disagree.
+
+    A code in one copy only is a disagreement on the field "code": that copy's value is the
+    code, the other's "".
+    """
+
+    code: str
+    field: str  # a layout field name (tracker.hcpcs.layout), e.g. "price"
+    text: Value  # what the text copy says ("" for a blank field)
+    workbook: Value  # what the workbook copy says ("" for a blank field)
+
+
+@dataclass(frozen=True)
 class ParsedRelease:
     """A release file read into records, before it has a revision in the store."""
 
@@ -70,6 +84,9 @@ class ParsedRelease:
     sha256: str
     records: tuple[Record, ...]
     kind: str = "annual"
+    # Where a ZIP's text and workbook copies disagree; records come from the text. Empty for
+    # a file with one copy.
+    disagreements: tuple[CopyDisagreement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,7 +98,8 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class Change:
-    """One code that differs between two releases, in exactly one category."""
+    """One code that differs between two releases, in exactly one category, reconciled with
+    what CMS's own record says about it (``tracker.reconcile``)."""
 
     code: str
     category: str  # added | deleted | discontinued | reactivated | changed
@@ -89,14 +107,79 @@ class Change:
     description: str  # long description, new if present else old
     fields: tuple[FieldChange, ...] = ()
     reason: str | None = None  # deleted only: aged_out | removed
+    # How CMS's claims explain the change (tracker.reconcile.EXPLANATIONS); None for CPT,
+    # whose files carry no action codes or dates.
+    explanation: str | None = None
+    # The code's lifecycle dates, from the new record (the old one for a deleted code).
+    added: date | None = None  # ADD DT: the first date the code may be used
+    action_effective: date | None = None  # ACT EFF DT: when the action code took effect
+    terminated: date | None = None  # TERM DT: the last date the code may be used
+    # What replaces an ended (deleted or discontinued) code: CMS's cross references first,
+    # then codes added over the same span with the same description (tracker.successors).
+    successors: tuple[Successor, ...] = ()
+    # Where the text and workbook copies of either release disagree on this code.
+    copies_disagree: tuple[CopyDisagreement, ...] = ()
+
+
+@dataclass(frozen=True)
+class Successor:
+    """One code that replaces an ended code, with its status in the newest release."""
+
+    code: str  # a HCPCS or CPT code, a modifier (QM), or the word "CPT" (see CPT)
+    source: str  # "cms" (the ended code's XREF fields) or "inferred" (same description)
+    # In the newest release: "active", "ended" (it has a termination date, or it aged out of
+    # the files after one) or "unknown" (never stored, e.g. a CPT code). None for "CPT".
+    status: str | None
+    terminated: date | None  # its termination date when ended, else None
+    range: str | None = None  # the range CMS wrote ("A4216-A4218") when the code came from one
+    next: tuple[Successor, ...] = ()  # when ended: its own successors, followed in turn
+    cycle: tuple[str, ...] = ()  # its successors not followed: already on this chain
+
+    @property
+    def ends(self) -> tuple[str, ...]:
+        """Where each chain from here ends: this code, or the ends of its successors."""
+        if not self.next:
+            return (self.code,)
+        return tuple(dict.fromkeys(end for s in self.next for end in s.ends))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A change CMS claims for a code (action letter and date) that no compared field shows."""
+
+    code: str
+    action: str  # the action code: any letter but N
+    action_effective: date | None  # its date, after the old release took effect
 
 
 @dataclass(frozen=True)
 class Diff:
+    """Every code that differs between two releases of one code set."""
+
     old: ReleaseInfo
     new: ReleaseInfo
-    changes: tuple[Change, ...]
-    summary: Mapping[str, int] = field(default_factory=dict)
+    changes: tuple[Change, ...]  # sorted by code
+    summary: Mapping[str, int] = field(default_factory=dict)  # changes per category
+    explanations: Mapping[str, int] = field(default_factory=dict)  # changes per explanation
+    claimed_only: tuple[Claim, ...] = ()  # CMS's claims with no field change, listed apart
+
+
+@dataclass(frozen=True)
+class WatchedChange:
+    """A change to a code an organisation watches, with the watchlist's own columns."""
+
+    change: Change
+    columns: Mapping[str, str]  # e.g. description, department, price from the chargemaster
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What one diff does to one watchlist (an organisation's own codes)."""
+
+    watchlist: str  # its name (`tracker watch add NAME FILE`)
+    watched: int  # how many codes it holds
+    changes: tuple[WatchedChange, ...]  # the watched codes the diff touches, by code
+    unknown: tuple[str, ...] = ()  # watched codes in no stored release: typos, or CPT
 
 
 @dataclass(frozen=True)

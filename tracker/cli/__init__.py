@@ -18,13 +18,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker import __version__
+from tracker.cli.db import add_db_commands
 from tracker.errors import TrackerError, UsageError
 
 if TYPE_CHECKING:
     from tracker.config import Config
+    from tracker.run.lock import What
     from tracker.store import Store
 
 DESCRIPTION = "Track CMS HCPCS Level II releases (and licensed CPT files): snapshot, diff, report."
+# How long an import waits for the database's lock by default: a person at a terminal would
+# rather wait out a running check (most take well under a minute) than retry by hand.
+IMPORT_WAIT = 60.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--force", action="store_true", help="import even if the mass-change guard refuses"
     )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=IMPORT_WAIT,
+        metavar="SECONDS",
+        help="if a check or another import holds the database, wait this long "
+        f"(default: {IMPORT_WAIT:g})",
+    )
 
     p = command("releases", cmd_releases, "list stored releases, oldest first")
     p.add_argument("--json", action="store_true", help="print a JSON list")
@@ -128,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0,
         metavar="SECONDS",
-        help="if another check holds the database, wait this long (default: exit at once)",
+        help="if an import or another check holds the database, wait this long "
+        "(default: exit at once)",
     )
 
     command(
@@ -170,6 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--force", action="store_true", help="import even if the mass-change guard refuses"
     )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=IMPORT_WAIT,
+        metavar="SECONDS",
+        help="if a check or another import holds the database, wait this long "
+        f"(default: {IMPORT_WAIT:g})",
+    )
     p = cpt_sub.add_parser(
         "cadence",
         parents=[common],
@@ -179,6 +201,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_cpt_cadence)
     p.add_argument("--as-of", type=_date, metavar="DATE", help="judge as of DATE (default: today)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
+
+    config_group = sub.add_parser(
+        "config", help="the configuration file", description="the configuration file"
+    )
+    config_sub = config_group.add_subparsers(
+        dest="config_command", required=True, metavar="COMMAND"
+    )
+    p = config_sub.add_parser(
+        "check",
+        parents=[common],
+        help="validate the configuration file, including the cron and time zone",
+        description="validate every setting of the configuration file, including the cron and "
+        "time zone; print what it holds, or exit 2 naming the bad key",
+    )
+    p.set_defaults(func=cmd_config_check)
+    add_db_commands(sub, common, wait=IMPORT_WAIT)
     return parser
 
 
@@ -207,20 +245,24 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "config", None), db=getattr(args, "db", None))
 
 
-def _store(config: Config) -> Store:
-    from tracker.store import Store
+def _store(config: Config, *, writes: What | None = None, locked: bool = False) -> Store:
+    """The database, for a command that ``writes`` (upgrading an older schema) or reads; see
+    ``tracker.cli.db``. ``locked``: the command holds the database's lock already."""
+    from tracker.cli.db import open_store
 
-    return Store(config.db_url)
+    return open_store(config.db_url, config.data_dir, writes=writes, locked=locked)
 
 
-def _lock(config: Config) -> Any:
-    """The check lock: an import never runs beside a check or another import."""
-    from tracker.run.lock import check_lock, lock_path_for
-    from tracker.store import redact_url
+def _lock(config: Config, wait: float) -> Any:
+    """The database's lock, held by an import: it never runs beside a check or another import."""
+    from tracker.run.lock import hold, lock_for
 
-    return check_lock(
-        lock_path_for(config.db_url, config.data_dir), wait=60, name=redact_url(config.db_url)
-    )
+    return hold(lock_for(config.db_url, config.data_dir), "import", wait=wait, notify=_notice)
+
+
+def _notice(line: str) -> None:
+    """A line for the person at the terminal (who holds the lock, a lock taken over)."""
+    print(f"tracker: {line}", file=sys.stderr)
 
 
 def _print_json(data: Any) -> None:
@@ -245,16 +287,18 @@ def _write_output(path: Path | None, text: str) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from tracker.config import load_config
-    from tracker.report.render import summary_line
+    from tracker.report.text import summary_line
+    from tracker.cli.db import open_store
     from tracker.run.demo import run_demo
-    from tracker.store import Store
 
     config = load_config(getattr(args, "config", None), db=getattr(args, "db", None))
     demo_dir = config.data_dir / "demo"
     # The demo keeps to its own database unless told otherwise: never mix it with real data.
     db = getattr(args, "db", None) or f"sqlite:///{demo_dir / 'demo.db'}"
-    store = Store(db)
-    result = run_demo(store, args.output or demo_dir / "reports")
+    store = open_store(db, config.data_dir, writes="import")
+    result = run_demo(
+        store, args.output or demo_dir / "reports", max_unpacked=config.source.max_unpacked_bytes
+    )
     for item in result.imports:
         print(_import_line(item))
     for diff in result.diffs:
@@ -283,9 +327,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     if len(args.paths) > 1 and (args.label or args.effective):
         raise UsageError("--label and --effective name one release: import one file at a time")
     config = _config(args)
-    with _lock(config):
+    with _lock(config, args.wait):
         results = import_files(
-            _store(config), args.paths, guard=config.guard,
+            _store(config, writes="import", locked=True), args.paths,
+            guard=config.guard.as_guard(),
+            max_unpacked=config.source.max_unpacked_bytes,
             label=args.label, effective=args.effective, force=args.force,
         )  # fmt: skip
     for result in results:
@@ -294,9 +340,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_releases(args: argparse.Namespace) -> int:
-    from tracker.report.render import release_json
+    from tracker.report.json import release_json
 
-    releases = _store(_config(args)).releases()
+    releases = _store(_config(args)).catalog.releases()
     if args.json:
         _print_json([
             release_json(r.info) | {"codes": r.codes, "imported_at": r.imported_at.isoformat()}
@@ -314,7 +360,7 @@ def cmd_releases(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from tracker.query import stored_diff
-    from tracker.report.render import render
+    from tracker.report import render
 
     diff = stored_diff(_store(_config(args)), args.old, args.new)
     _write_output(args.output, render(diff, args.format))
@@ -323,7 +369,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from tracker.query import code_history
-    from tracker.report.render import change_json, render_history
+    from tracker.report.json import change_json
+    from tracker.report.text import render_history
 
     entries = code_history(_store(_config(args)), args.code.strip().upper())
     if args.json:
@@ -343,13 +390,14 @@ def _cycle_deps(settings: Any, store: Store) -> Any:
     import logging
 
     from tracker.notify.message import send
+    from tracker.run.check import session_for
     from tracker.run.cycle import CycleDeps
     from tracker.sources.download import progress_for
 
     logger = logging.getLogger("tracker.sources.download")
     return CycleDeps(
         store=store,
-        session=settings.check.source.session(),
+        session=session_for(settings.check.source),
         send=lambda message, settings: send(message, settings),
         today=date.today,
         progress=lambda name: progress_for(sys.stderr, logger, name=name),
@@ -364,12 +412,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from tracker.run.schedule import configure_logging
 
     config = _config(args)
-    settings = CycleSettings.from_config(config)  # every setting checked before anything runs
+    settings = CycleSettings.from_config(config)
     # On a terminal the progress bar speaks; from cron, plain log lines say what happened.
     configure_logging(None, "WARNING")
     logging.getLogger("tracker").setLevel("WARNING" if sys.stderr.isatty() else "INFO")
-    deps = _cycle_deps(settings, _store(config))
-    result = run_cycle(settings, deps, trigger="manual", wait=args.wait)
+    deps = _cycle_deps(settings, _store(config, writes="check"))
+    result = run_cycle(settings, deps, trigger="manual", wait=args.wait, notify=_notice)
     sys.stdout.write(render_summary(result.check))
     if result.email.sent:
         print(f"emails sent: {result.email.sent}")
@@ -380,18 +428,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from tracker.run.cycle import CycleSettings, run_logged
-    from tracker.run.schedule import (
-        ScheduleSettings,
-        build_scheduler,
-        configure_logging,
-        run_scheduler,
-    )
+    from tracker.run.schedule import build_scheduler, configure_logging, run_scheduler
 
     config = _config(args)
-    cycle = CycleSettings.from_config(config)  # a bad setting stops the start, not each run
-    settings = ScheduleSettings.from_config(config.table("schedule"), source=config.path)
+    cycle = CycleSettings.from_config(config)
+    settings = config.schedule
     configure_logging(settings.log_file)
-    deps = _cycle_deps(cycle, _store(config))
+    deps = _cycle_deps(cycle, _store(config, writes="check"))
     scheduler = build_scheduler(
         lambda: run_logged(cycle, deps),
         cron=settings.cron,
@@ -419,7 +462,7 @@ def _run_json(run: Any) -> dict[str, Any]:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    runs = _store(_config(args)).runs(args.limit)
+    runs = _store(_config(args)).ledger.runs(args.limit)
     if args.json:
         _print_json([_run_json(r) for r in runs])
         return 0
@@ -436,25 +479,24 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from tracker.run.schedule import ScheduleSettings
     from tracker.run.status import health
 
     config = _config(args)
-    settings = ScheduleSettings.from_config(config.table("schedule"), source=config.path)
+    settings = config.schedule
     store = _store(config)
-    report = health(store.runs(), store.pending_emails(), now=datetime.now(UTC),
+    report = health(store.ledger.runs(), store.outbox.pending(), now=datetime.now(UTC),
                     stale_after_days=settings.stale_after_days)  # fmt: skip
     print("\n".join(report.lines))
     return 0 if report.healthy else 1
 
 
 def cmd_email_test(args: argparse.Namespace) -> int:
-    from tracker.notify.message import EmailSettings, build_test_message, send
+    from tracker.notify.message import build_test_message, send
 
     config = _config(args)
-    if not config.table("email"):
+    settings = config.email
+    if settings is None:
         raise UsageError(f"{config.path or 'config'}: no [email] table; see config.example.toml")
-    settings = EmailSettings.from_config(config.table("email"), source=config.path)
     refused = send(build_test_message(settings), settings)
     accepted = [r for r in settings.recipients if r not in refused]
     print(f"test email sent via {settings.host}:{settings.port} to {', '.join(accepted)}")
@@ -466,13 +508,13 @@ def cmd_email_test(args: argparse.Namespace) -> int:
 
 def cmd_cpt_import(args: argparse.Namespace) -> int:
     from tracker.cpt.read import read_cpt
+    from tracker.run.ingest import Storing, store_one
 
     config = _config(args)
     parsed = read_cpt(args.paths, year=args.year, kind=args.kind, effective=args.effective)
-    with _lock(config):
-        result = _store(config).add_release(
-            parsed, guard=config.guard, force=args.force, released=args.released
-        )
+    with _lock(config, args.wait):
+        how = Storing(config.guard.as_guard(), force=args.force, released=args.released)
+        result = store_one(_store(config, writes="import", locked=True), parsed, how)
     print(_import_line(result))
     return 0
 
@@ -482,12 +524,21 @@ def cmd_cpt_cadence(args: argparse.Namespace) -> int:
     from tracker.query import cpt_cadence
 
     config = _config(args)
-    calendar = CptCalendar.from_config(config.table("cpt"), source=f"{config.path} [cpt]")
+    calendar = CptCalendar.from_config(config.cpt)
     entries = cpt_cadence(_store(config), calendar, as_of=args.as_of or date.today())
     if args.json:
         _print_json([to_json(e) for e in entries])
     else:
         sys.stdout.write(render_cadence_text(entries))
+    return 0
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    from tracker.config import summary
+    from tracker.store import redact_url
+
+    config = _config(args)  # every section validated: a bad one exits 2 naming the key
+    sys.stdout.write(summary(config, db_name=redact_url(config.db_url)))
     return 0
 
 

@@ -22,53 +22,45 @@ when the AMA really published them), else on the day it was imported.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from tracker.config import CptSettings, MonthDay
 from tracker.cpt.read import release_label
-from tracker.errors import ConfigError
 from tracker.records import ReleaseInfo
 
-MonthDay = tuple[int, int]
+_DEFAULT = CptSettings()
 STATUSES = ("received", "upcoming", "due", "overdue")
 _KIND_ORDER = {"annual": 0, "category3": 1, "pla": 2, "vaccine": 3}
-_MONTH_DAY = re.compile(r"(\d\d)-(\d\d)")
 _LABEL_YEAR = re.compile(r"CPT-(\d{4})")
 _REVISION = re.compile(r"(.*)\.\d+")
 
 
 @dataclass(frozen=True)
 class CptCalendar:
-    """When the AMA releases each kind of CPT file, and how long until it takes effect."""
+    """When the AMA releases each kind of CPT file, and how long until it takes effect.
 
-    annual_release: MonthDay = (9, 1)  # the year before it takes effect, on January 1
-    category3_releases: tuple[MonthDay, ...] = ((1, 1), (7, 1))
-    category3_effective_months: int = 6
-    pla_releases: tuple[MonthDay, ...] = ((1, 1), (4, 1), (7, 1), (10, 1))
-    pla_effective_months: int = 3
-    grace_days: int = 14
+    The defaults are the ``[cpt]`` schema's (``tracker.config.CptSettings``).
+    """
+
+    annual_release: MonthDay = _DEFAULT.annual_release  # the year before it takes effect
+    category3_releases: tuple[MonthDay, ...] = _DEFAULT.category3_releases
+    category3_effective_months: int = _DEFAULT.category3_effective_months
+    pla_releases: tuple[MonthDay, ...] = _DEFAULT.pla_releases
+    pla_effective_months: int = _DEFAULT.pla_effective_months
+    grace_days: int = _DEFAULT.grace_days
 
     @classmethod
-    def from_config(cls, table: Mapping[str, object], *, source: str = "[cpt]") -> CptCalendar:
-        """Build from the ``[cpt]`` config table; absent keys keep their defaults.
-
-        Keys this calendar does not know (``email_descriptors`` ...) are left to their owners.
-        """
-        default = cls()
+    def from_config(cls, cpt: CptSettings) -> CptCalendar:
+        """The calendar the validated ``[cpt]`` section describes."""
         return cls(
-            annual_release=_month_day(source, table, "annual_release", default.annual_release),
-            category3_releases=_month_days(
-                source, table, "category3_releases", default.category3_releases
-            ),
-            category3_effective_months=_count(
-                source, table, "category3_effective_months", default.category3_effective_months
-            ),
-            pla_releases=_month_days(source, table, "pla_releases", default.pla_releases),
-            pla_effective_months=_count(
-                source, table, "pla_effective_months", default.pla_effective_months
-            ),
-            grace_days=_count(source, table, "grace_days", default.grace_days),
+            annual_release=cpt.annual_release,
+            category3_releases=cpt.category3_releases,
+            category3_effective_months=cpt.category3_effective_months,
+            pla_releases=cpt.pla_releases,
+            pla_effective_months=cpt.pla_effective_months,
+            grace_days=cpt.grace_days,
         )
 
 
@@ -142,9 +134,10 @@ def cadence(
     """Per year and kind: expected release, effective date, whether and when it arrived, status.
 
     Imports the calendar does not expect (vaccine files, or dates the config no longer lists)
-    are listed as received with no expected release.
+    are listed as received with no expected release. A file counts as received only once it
+    was imported: judged as of a past date, a file imported later is still missing.
     """
-    arrivals = _first_arrivals(imported)
+    arrivals = _first_arrivals([i for i in imported if i.imported_at.date() <= as_of])
     entries: list[CadenceEntry] = []
     matched: set[tuple[str, str]] = set()
     for year in sorted(set(years)):
@@ -278,39 +271,3 @@ def _add_months(day: date, months: int) -> date:
 
 def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _month_day(source: str, table: Mapping[str, object], key: str, default: MonthDay) -> MonthDay:
-    if key not in table:
-        return default
-    return _parse_month_day(source, key, table[key])
-
-
-def _month_days(
-    source: str, table: Mapping[str, object], key: str, default: tuple[MonthDay, ...]
-) -> tuple[MonthDay, ...]:
-    if key not in table:
-        return default
-    value = table[key]
-    if not isinstance(value, list):  # [] is allowed: the AMA may drop a cycle
-        raise ConfigError(f'{source} {key} = {value!r}: expected a list like ["01-01", "07-01"]')
-    return tuple(sorted({_parse_month_day(source, key, item) for item in value}))
-
-
-def _parse_month_day(source: str, key: str, value: object) -> MonthDay:
-    match = _MONTH_DAY.fullmatch(value) if isinstance(value, str) else None
-    if match is not None:
-        month, day = int(match.group(1)), int(match.group(2))
-        try:
-            date(2001, month, day)  # not a leap year: "02-29" has no release every year
-            return month, day
-        except ValueError:
-            pass
-    raise ConfigError(f'{source} {key}: {value!r} is not a month and day like "09-01"')
-
-
-def _count(source: str, table: Mapping[str, object], key: str, default: int) -> int:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{source} {key} = {value!r}: expected a whole number, 0 or more")
-    return value

@@ -50,7 +50,7 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 from tracker.errors import InputError, UsageError
-from tracker.hcpcs.read import check_members
+from tracker.hcpcs.container import check_members
 from tracker.records import CPT, ParsedRelease, Record, Value
 
 KINDS = ("annual", "category3", "pla", "vaccine")

@@ -9,6 +9,7 @@ for a repeated field).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -67,6 +68,9 @@ FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 # the detail fields; 4/8 only continue its long description.
 FIRST_LINE_IDS = frozenset("37")
 CONTINUATION_IDS = frozenset("48")
+
+# Positions 1-5: a procedure code, or a modifier with blanks in positions 1-3.
+CODE_PATTERN = re.compile(r"[A-Z0-9]{5}|   [A-Z0-9]{2}")
 
 # CMS resets these every release (sequence numbers, record ids, the action code and its date,
 # which CMS has also bulk-reset on old codes), so a move in them alone is no change to a code.

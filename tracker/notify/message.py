@@ -1,4 +1,4 @@
-"""Change-report emails: settings, message building (pure) and SMTP sending (the edge).
+"""Change-report emails: message building (pure) and SMTP sending (the edge).
 
 ``build_message`` turns diffs into one email (plain text and HTML from the same structured
 sections, CSV reports attached); ``send`` hands a built message to an SMTP server. The caller
@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import logging
 import os
-import re
 import smtplib
 import ssl
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -19,88 +18,18 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
+from tracker.config import EmailSettings
 from tracker.diff import CATEGORIES
-from tracker.errors import ConfigError, TrackerError
+from tracker.errors import TrackerError
 from tracker.records import Change, Diff, Value
 
 log = logging.getLogger(__name__)
 
-SECURITY_MODES = ("none", "starttls", "ssl")
-DEFAULT_SUBJECT = "HCPCS changes: {releases} ({counts})"
-DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
-_KEYS = (
-    "host", "port", "security", "username", "password_env", "sender", "recipients",
-    "subject", "max_codes", "timeout",
-)  # fmt: skip
 _REASONS = {"aged_out": "aged out", "removed": "removed"}
 
 
 class SendError(TrackerError):
     """The SMTP server could not be reached or refused the message; retry on the next run."""
-
-
-@dataclass(frozen=True)
-class EmailSettings:
-    """The ``[email]`` table, validated. Holds the *name* of the password variable only."""
-
-    host: str
-    port: int
-    security: str  # none | starttls | ssl
-    username: str | None
-    password_env: str | None
-    sender: str
-    recipients: tuple[str, ...]
-    subject: str = DEFAULT_SUBJECT
-    max_codes: int = 50
-    timeout: float = 30
-
-    @classmethod
-    def from_config(cls, table: Mapping[str, object], *, source: object = None) -> EmailSettings:
-        """Validate an ``[email]`` table; a bad value raises ConfigError naming the key.
-
-        ``source`` (the config file) prefixes the message when given.
-        """
-        try:
-            return cls._from_table(table)
-        except ConfigError as exc:
-            if source is None:
-                raise
-            raise ConfigError(f"{source}: {exc}") from exc
-
-    @classmethod
-    def _from_table(cls, table: Mapping[str, object]) -> EmailSettings:
-        if "password" in table:
-            raise _bad(
-                "password",
-                "never put the password in the file; set password_env to the name of an "
-                "environment variable that holds it",
-            )
-        for key in table:
-            if key not in _KEYS:
-                raise _bad(key, f"unknown key; the [email] keys are {', '.join(_KEYS)}")
-        security = _choice(table, "security", SECURITY_MODES, "starttls")
-        username = _optional_text(table, "username")
-        password_env = _optional_text(table, "password_env")
-        if username is not None and password_env is None:
-            raise _bad(
-                "password_env",
-                "required with username; name the environment variable that holds the "
-                'password, e.g. password_env = "TRACKER_SMTP_PASSWORD"',
-            )
-        if password_env is not None and username is None:
-            raise _bad("username", "required with password_env; put the SMTP login name")
-        return cls(
-            host=_text(table, "host", 'the SMTP server name, e.g. host = "smtp.example.org"'),
-            port=_port(table, DEFAULT_PORTS[security]),
-            security=security,
-            username=username,
-            password_env=password_env,
-            sender=_address(table.get("sender"), "sender"),
-            recipients=_recipients(table),
-            subject=_subject(table),
-            max_codes=_int(table, "max_codes", 50, minimum=0),
-            timeout=_timeout(table),
-        )
 
 
 # --- building (pure) -------------------------------------------------------------------------
@@ -379,91 +308,3 @@ def _send_error(where: str, exc: BaseException) -> SendError:
 def _reply(exc: smtplib.SMTPResponseException) -> str:
     text = exc.smtp_error
     return f"{exc.smtp_code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
-
-
-# --- config validation -----------------------------------------------------------------------
-
-
-def _bad(key: str, what: str) -> ConfigError:
-    return ConfigError(f"[email] {key}: {what}")
-
-
-def _text(table: Mapping[str, object], key: str, example: str) -> str:
-    value = table.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(key, f"missing or empty; put {example}")
-    return value.strip()
-
-
-def _optional_text(table: Mapping[str, object], key: str) -> str | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(key, f"expected a non-empty string, got {value!r}; remove it or fix it")
-    return value.strip()
-
-
-def _choice(table: Mapping[str, object], key: str, choices: Sequence[str], default: str) -> str:
-    value = table.get(key, default)
-    if value not in choices:
-        raise _bad(key, f"expected one of {' | '.join(choices)}, got {value!r}")
-    return str(value)
-
-
-def _int(table: Mapping[str, object], key: str, default: int, *, minimum: int) -> int:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise _bad(key, f"expected a whole number >= {minimum}, got {value!r}")
-    return value
-
-
-def _port(table: Mapping[str, object], default: int) -> int:
-    value = table.get("port", default)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise _bad("port", f"expected a port number 1-65535, got {value!r}")
-    return value
-
-
-def _timeout(table: Mapping[str, object]) -> float:
-    value = table.get("timeout", 30)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not 0 < value <= 3600  # also refuses inf and nan
-    ):
-        raise _bad("timeout", f"expected seconds between 0 and 3600, got {value!r}")
-    return float(value)
-
-
-def _address(value: object, key: str) -> str:
-    # A line break in an address would end up in a header (and fail only at send time).
-    if not isinstance(value, str) or "@" not in parseaddr(value)[1] or re.search(r"[\r\n]", value):
-        raise _bad(key, f'expected an email address like "tracker@example.org", got {value!r}')
-    return value.strip()
-
-
-def _recipients(table: Mapping[str, object]) -> tuple[str, ...]:
-    value = table.get("recipients")
-    if isinstance(value, str):  # a lone address written without the list brackets
-        value = [value]
-    if not isinstance(value, list | tuple) or not value:
-        raise _bad(
-            "recipients", f'expected a list of addresses like ["team@example.org"], got {value!r}'
-        )
-    return tuple(_address(item, "recipients") for item in value)
-
-
-def _subject(table: Mapping[str, object]) -> str:
-    value = table.get("subject", DEFAULT_SUBJECT)
-    if not isinstance(value, str) or not value.strip():
-        raise _bad("subject", f"expected a template like {DEFAULT_SUBJECT!r}, got {value!r}")
-    try:
-        value.format(releases="", counts="", total=0)
-    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
-        raise _bad(
-            "subject",
-            f"bad template ({type(exc).__name__}: {exc}); use only {{releases}}, {{counts}} "
-            "and {total}",
-        ) from exc
-    return value

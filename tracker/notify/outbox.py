@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from tracker.notify.message import EmailSettings, SendError, build_message
+from tracker.config import EmailSettings
+from tracker.notify.message import SendError, build_message
 from tracker.records import CPT, Change, Diff, FieldChange
 from tracker.report.publish import report_stem
 from tracker.store import Store
@@ -51,7 +52,7 @@ def queue_report_email(
     ]
     message = build_message(settings, shown, attachments, notes=notes)
     key = "report:" + ",".join(report_stem(d) for d in diffs)
-    return store.queue_email(key, str(message["Subject"]), message.as_bytes())
+    return store.outbox.queue(key, str(message["Subject"]), message.as_bytes())
 
 
 def queue_reminder_email(
@@ -63,22 +64,22 @@ def queue_reminder_email(
     message = build_message(settings, [], [], notes=notes)
     del message["Subject"]
     message["Subject"] = f"CPT files due or overdue: {len(notes)} (see the message)"
-    return store.queue_email(key, str(message["Subject"]), message.as_bytes())
+    return store.outbox.queue(key, str(message["Subject"]), message.as_bytes())
 
 
 def flush_outbox(store: Store, settings: EmailSettings, send: Sender) -> FlushResult:
     """Send every pending email, oldest first; a failure keeps it for the next run."""
     sent, failures = 0, []
-    for item in store.pending_emails():
+    for item in store.outbox.pending():
         message = email.message_from_bytes(item.message, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         try:
             refused = send(message, settings)
         except SendError as exc:
-            store.mark_failed(item.id, str(exc))
+            store.outbox.mark_failed(item.id, str(exc))
             failures.append(f"{item.subject!r} stays in the outbox: {exc}")
             continue
-        store.mark_sent(item.id)
+        store.outbox.mark_sent(item.id)
         sent += 1
         log.info("sent %r", item.subject)
         if refused:

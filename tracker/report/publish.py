@@ -8,7 +8,8 @@ import tempfile
 from pathlib import Path
 
 from tracker.records import Diff
-from tracker.report.render import render_csv, render_json
+from tracker.report.csv import render_csv
+from tracker.report.json import render_json
 
 
 def report_stem(diff: Diff) -> str:

@@ -8,25 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from tracker.config import Config
-from tracker.errors import ConfigError, TrackerError
+from tracker.config import Config, SourceSettings
+from tracker.errors import TrackerError
 from tracker.guard import Guard
-from tracker.hcpcs.read import read_release
 from tracker.query import stored_diff
 from tracker.records import Diff, ParsedRelease
 from tracker.report.publish import write_reports
-from tracker.report.render import summary_line
+from tracker.report.text import summary_line
+from tracker.run.ingest import ReleaseFile, Storing, read_files, store_releases
 from tracker.sources.discover import Candidate, LocalCandidate, discover, scan_directory
 from tracker.sources.download import Progress, ValidatorStore, download, validate_zip
 from tracker.sources.http import make_session
@@ -34,119 +32,19 @@ from tracker.store import ImportResult, Store, StoredRelease
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LISTING = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
-DEFAULT_USER_AGENT = "tracker/0.1 (HCPCS release watcher)"
-_MB = 1_000_000
 # A file in the drop folder that changed this recently may still be being copied onto the
 # share: read half-way, it would look like a release that lost its last codes.
 SETTLE_SECONDS = 60
 
 
-@dataclass(frozen=True)
-class SourceSettings:
-    """The ``[source]`` table: where releases are found and how they are fetched."""
-
-    listing_urls: tuple[str, ...] = (DEFAULT_LISTING,)
-    directory: Path | None = None
-    allowed_hosts: tuple[str, ...] = ()  # empty: the listing pages' own hosts
-    user_agent: str = DEFAULT_USER_AGENT
-    timeouts: tuple[float, float] = (10, 60)
-    retries: int = 3
-    backoff_seconds: float = 1.0
-    max_retry_after_seconds: float = 120
-    max_download_mb: int = 100
-    max_unpacked_mb: int = 500
-
-    @classmethod
-    def from_config(cls, table: Mapping[str, Any], source: object = None) -> SourceSettings:
-        where = f"{source}: [source]" if source else "[source]"
-        parsers: dict[str, Callable[[Any], Any]] = {
-            "listing_urls": lambda v: tuple(_urls(v)),
-            "directory": _folder,
-            "allowed_hosts": lambda v: tuple(_strings(v)),
-            "user_agent": _text,
-            "timeouts": _pair,
-            "retries": lambda v: int(_number(v, whole=True)),
-            "backoff_seconds": _number,
-            "max_retry_after_seconds": _number,
-            "max_download_mb": lambda v: int(_number(v, whole=True, low=1)),
-            "max_unpacked_mb": lambda v: int(_number(v, whole=True, low=1)),
-        }
-        values = {}
-        for key, value in table.items():
-            if key not in parsers:
-                known = ", ".join(sorted(parsers))
-                raise ConfigError(f"{where} unknown key {key!r}; known: {known}")
-            try:
-                values[key] = parsers[key](value)
-            except (TypeError, ValueError) as exc:
-                raise ConfigError(f"{where} {key}: {exc}") from None
-        settings = cls(**values)
-        if not settings.listing_urls and settings.directory is None:
-            raise ConfigError(f"{where} names no source: set listing_urls or directory")
-        return settings
-
-    def hosts(self) -> tuple[str, ...]:
-        if self.allowed_hosts:
-            return self.allowed_hosts
-        return tuple(sorted({urlsplit(u).hostname or "" for u in self.listing_urls} - {""}))
-
-    def session(self) -> requests.Session:
-        return make_session(
-            self.user_agent,
-            retries=self.retries,
-            backoff=self.backoff_seconds,
-            max_retry_after=self.max_retry_after_seconds,
-        )
-
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise TypeError(f"expected a list of strings, got {value!r}")
-    return list(value)
-
-
-def _urls(value: object) -> list[str]:
-    urls = _strings(value)
-    for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{url!r} is not an http(s) URL")
-    return urls
-
-
-def _text(value: object, *, empty: bool = False) -> str:
-    if not isinstance(value, str) or (not empty and not value.strip()):
-        raise TypeError(f"expected a text value, got {value!r}")
-    return value
-
-
-def _folder(value: object) -> Path | None:
-    text = _text(value, empty=True)
-    return Path(text) if text else None
-
-
-def _number(value: object, *, whole: bool = False, low: float = 0) -> float:
-    """A finite number of at least ``low``; whole when asked (1.5 MB is not silently 1)."""
-    kinds = (int,) if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
-        raise TypeError(f"expected a {'whole ' if whole else ''}number, got {value!r}")
-    if value < low:
-        raise ValueError(f"expected a number of at least {low}, got {value!r}")
-    return float(value)
-
-
-def _pair(value: object) -> tuple[float, float]:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = [value, value]
-    if not isinstance(value, list | tuple) or len(value) != 2:
-        raise TypeError(f"timeouts must be [connect, read] seconds, got {value!r}")
-    connect, read = (_number(v) for v in value)
-    if connect <= 0 or read <= 0:
-        raise ValueError(f"timeouts must be above 0 seconds, got {value!r}")
-    return (connect, read)
+def session_for(source: SourceSettings) -> requests.Session:
+    """The HTTP session the ``[source]`` settings describe."""
+    return make_session(
+        source.user_agent,
+        retries=source.retries,
+        backoff=source.backoff_seconds,
+        max_retry_after=source.max_retry_after_seconds,
+    )
 
 
 @dataclass(frozen=True)
@@ -160,11 +58,11 @@ class CheckSettings:
     @classmethod
     def from_config(cls, config: Config) -> CheckSettings:
         return cls(
-            source=SourceSettings.from_config(config.table("source"), config.path),
+            source=config.source,
             raw_dir=config.data_dir / "raw",
             reports_dir=config.reports_dir,
             report_since=config.report_since,
-            guard=config.guard,
+            guard=config.guard.as_guard(),
         )
 
 
@@ -205,16 +103,18 @@ def run_check(
     progress: Callable[[str], Progress | None] = lambda name: None,
     now: Callable[[], float] = time.time,
 ) -> CheckResult:
-    """Discover, download what is new or changed, import in effective-date order, diff each
-    new release against its predecessor, write the reports."""
+    """Discover, download what is new or changed, import each file on its own in the release
+    order (``tracker.run.ingest``), diff each new release against its predecessor, write the
+    reports."""
     failures: list[str] = []
     candidates, local = _discover(session, settings.source, failures)
     fetched = _fetch(store, session, settings, candidates, progress, failures)
     fetched += _scan(store, local, settings, failures, now=now)
-    parsed = _read(fetched, settings.source.max_unpacked_mb * _MB, failures)
-    imported = _import(store, parsed, settings.guard, failures)
+    parsed = _read(fetched, settings.source.max_unpacked_bytes, failures)
+    how = Storing(settings.guard, reported=False)
+    imported = store_releases(store, parsed, how, policy="each", failures=failures)
     # This run's imports, and any that a run stopped half-way left unreported.
-    pending = store.unreported()
+    pending = store.catalog.unreported()
     diffs = [d for r in pending if (d := _diff_to_predecessor(store, r)) is not None]
     reported = [d for d in diffs if _reportable(d, settings.report_since)]
     reports = [p for d in reported for p in _write(d, settings.reports_dir)]
@@ -260,7 +160,7 @@ def _fetch(
     progress: Callable[[str], Progress | None],
     failures: list[str],
 ) -> list[Fetched]:
-    validators: ValidatorStore = store
+    validators: ValidatorStore = store.validators
     fetched = []
     for c in sorted(candidates, key=lambda c: c.effective):
         name = PurePosixPath(urlsplit(c.url).path).name
@@ -271,16 +171,14 @@ def _fetch(
                 raw_dir=settings.raw_dir,
                 validators=validators,
                 allowed_hosts=settings.source.hosts(),
-                max_bytes=settings.source.max_download_mb * _MB,
+                max_bytes=settings.source.max_download_bytes,
                 timeout=settings.source.timeouts,
                 progress=progress(name),
             )
-            if store.has_source(result.sha256):
+            if store.catalog.has_source(result.sha256):
                 log.info("%s: unchanged (%s)", c.url, result.status.replace("_", " "))
                 continue
-            validate_zip(
-                result.path, source=c.url, max_unpacked=settings.source.max_unpacked_mb * _MB
-            )
+            validate_zip(result.path, source=c.url, max_unpacked=settings.source.max_unpacked_bytes)
         except TrackerError as exc:
             failures.append(str(exc))
             continue
@@ -316,11 +214,11 @@ def _scan(
                 )
                 continue
             sha256 = hashlib.sha256(c.path.read_bytes()).hexdigest()
-            if store.has_source(sha256):
+            if store.catalog.has_source(sha256):
                 continue
             if c.path.suffix.lower() == ".zip":
                 validate_zip(
-                    c.path, source=str(c.path), max_unpacked=settings.source.max_unpacked_mb * _MB
+                    c.path, source=str(c.path), max_unpacked=settings.source.max_unpacked_bytes
                 )
         except OSError as exc:
             failures.append(f"{c.path}: cannot read file ({exc.strerror})")
@@ -335,38 +233,12 @@ def _scan(
 def _read(
     fetched: Sequence[Fetched], max_unpacked: int, failures: list[str]
 ) -> list[ParsedRelease]:
-    parsed = []
-    for f in fetched:
-        try:
-            parsed.append(
-                read_release(
-                    f.path,
-                    label=f.label,
-                    effective=f.effective,
-                    name=f.name,
-                    source=f.origin,
-                    max_unpacked=max_unpacked,
-                )
-            )
-        except TrackerError as exc:
-            failures.append(str(exc))
-    return parsed
-
-
-def _import(
-    store: Store, parsed: Sequence[ParsedRelease], guard: Guard, failures: list[str]
-) -> list[ImportResult]:
-    results = []
-    for p in sorted(parsed, key=lambda p: (p.effective, p.kind != "annual")):
-        try:
-            results.append(store.add_release(p, guard=guard, reported=False))
-        except TrackerError as exc:
-            failures.append(str(exc))
-    return results
+    files = [ReleaseFile(f.path, f.label, f.effective, f.name, f.origin) for f in fetched]
+    return read_files(files, max_unpacked=max_unpacked, policy="each", failures=failures)
 
 
 def _diff_to_predecessor(store: Store, release: StoredRelease) -> Diff | None:
-    before = store.predecessor(release.info)
+    before = store.catalog.predecessor(release.info)
     if before is None:
         return None
     return stored_diff(store, before.info.label, release.info.label)

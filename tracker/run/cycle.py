@@ -15,14 +15,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import requests
 
-from tracker.config import Config
+from tracker.config import Config, EmailSettings
 from tracker.cpt.cadence import CptCalendar, needs_attention
-from tracker.errors import BusyError, ConfigError, TrackerError
-from tracker.notify.message import EmailSettings
+from tracker.errors import BusyError, TrackerError
 from tracker.notify.outbox import (
     FlushResult,
     Sender,
@@ -33,7 +31,7 @@ from tracker.notify.outbox import (
 from tracker.query import cpt_cadence
 from tracker.records import CPT
 from tracker.run.check import CheckResult, CheckSettings, render_summary, run_check
-from tracker.run.lock import check_lock, lock_path_for
+from tracker.run.lock import DatabaseLock, Notify, hold, lock_for
 from tracker.sources.download import Progress
 from tracker.store import Store, redact_url
 
@@ -64,43 +62,39 @@ class CycleResult:
 
 @dataclass(frozen=True)
 class CycleSettings:
-    """Every setting a run reads, validated before it takes the lock or touches the store."""
+    """Every setting a run reads, from the config validated before it takes the lock."""
 
     check: CheckSettings
     email: EmailSettings | None
     calendar: CptCalendar
     cpt_descriptors: bool
-    lock: Path  # the database's check lock
+    lock: DatabaseLock  # the database's lock: a file beside SQLite, advisory in PostgreSQL
     db_name: str  # the database URL without its password, for messages
 
     @classmethod
     def from_config(cls, config: Config) -> CycleSettings:
-        cpt = config.table("cpt")
-        where = f"{config.path}: [cpt]" if config.path else "[cpt]"
-        known = {*CptCalendar.__dataclass_fields__, "email_descriptors"}
-        for key in cpt:
-            if key not in known:
-                raise ConfigError(f"{where} unknown key {key!r}; known: {', '.join(sorted(known))}")
-        descriptors = cpt.get("email_descriptors", False)
-        if not isinstance(descriptors, bool):
-            raise ConfigError(f"{where} email_descriptors must be true or false")
-        email = config.table("email")
         return cls(
             check=CheckSettings.from_config(config),
-            email=EmailSettings.from_config(email, source=config.path) if email else None,
-            calendar=CptCalendar.from_config(cpt, source=where),
-            cpt_descriptors=descriptors,
-            lock=lock_path_for(config.db_url, config.data_dir),
+            email=config.email,
+            calendar=CptCalendar.from_config(config.cpt),
+            cpt_descriptors=config.cpt.email_descriptors,
+            lock=lock_for(config.db_url, config.data_dir),
             db_name=redact_url(config.db_url),
         )
 
 
 def run_cycle(
-    settings: CycleSettings, deps: CycleDeps, *, trigger: str, wait: float = 0
+    settings: CycleSettings,
+    deps: CycleDeps,
+    *,
+    trigger: str,
+    wait: float = 0,
+    notify: Notify = log.warning,
 ) -> CycleResult:
-    """Run one check under the database's lock and record it in the ledger."""
-    with check_lock(settings.lock, wait=wait, name=settings.db_name):
-        run_id = deps.store.start_run(trigger)
+    """Run one check under the database's lock and record it in the ledger; ``notify`` hears
+    who holds the lock while it waits, and of a lock taken over from a dead holder."""
+    with hold(settings.lock, "check", wait=wait, notify=notify):
+        run_id = deps.store.ledger.start(trigger)
         try:
             check = run_check(
                 deps.store, settings.check, session=deps.session, progress=deps.progress
@@ -108,17 +102,17 @@ def run_cycle(
             _queue(deps, settings, check)
             # Reported only now, with the email stored: a run that stops before this point
             # leaves the releases unreported, and the next run reports them.
-            deps.store.mark_reported(check.unreported)
+            deps.store.catalog.mark_reported(check.unreported)
             flushed = (
                 flush_outbox(deps.store, settings.email, deps.send)
                 if settings.email
                 else FlushResult(0, ())
             )
         except Exception as exc:
-            deps.store.finish_run(run_id, outcome="failed", error=f"{type(exc).__name__}: {exc}")
+            deps.store.ledger.finish(run_id, outcome="failed", error=f"{type(exc).__name__}: {exc}")
             raise
         result = CycleResult(check, flushed, run_id)
-        deps.store.finish_run(
+        deps.store.ledger.finish(
             run_id,
             outcome="ok" if result.ok else "failed",
             releases_found=check.found,
@@ -142,14 +136,14 @@ def _queue(deps: CycleDeps, settings: CycleSettings, check: CheckResult) -> None
             notes=notes, cpt_descriptors=settings.cpt_descriptors,
         )  # fmt: skip
         if notes:
-            deps.store.note_sent(reminder, "CPT reminder, sent with the report email")
+            deps.store.outbox.note_sent(reminder, "CPT reminder, sent with the report email")
     elif notes:
         queue_reminder_email(deps.store, settings.email, reminder, notes)
 
 
 def cpt_reminders(store: Store, calendar: CptCalendar, today: date) -> list[str]:
     """Lines naming CPT files due or overdue; none until the team imports CPT at all."""
-    if not store.releases(CPT):
+    if not store.catalog.releases(CPT):
         return []
     return [
         f"CPT {e.label} ({e.kind}) is {e.status}: expected {e.expected_release}, "

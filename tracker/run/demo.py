@@ -30,8 +30,8 @@ def sample_paths() -> list[Path]:
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".txt"))
 
 
-def run_demo(store: Store, reports_dir: Path) -> DemoResult:
-    imports = import_files(store, sample_paths(), guard=DEMO_GUARD)
+def run_demo(store: Store, reports_dir: Path, *, max_unpacked: int) -> DemoResult:
+    imports = import_files(store, sample_paths(), guard=DEMO_GUARD, max_unpacked=max_unpacked)
     labels = [r.release.info.label for r in imports]
     diffs = [stored_diff(store, old, new) for old, new in pairwise(labels)]
     reports = [path for diff in diffs for path in write_reports(diff, reports_dir)]

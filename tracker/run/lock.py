@@ -1,9 +1,18 @@
-"""One check at a time per database, across processes: an flock(2) on a lock file.
+"""One writer at a time per database (a check or an import), across processes and hosts.
 
-The kernel drops the lock when its holder exits, however it exits (crash, kill -9, reboot), so
-there is no stale lock to clean up. The file is never deleted: unlinking a lock file lets two
-processes hold locks on two different inodes of "the same" file. Its content (pid and start
-time of the holder) only serves the message the next process shows.
+- PostgreSQL: a session advisory lock (``pg_try_advisory_lock``) taken in the database itself,
+  on a connection of its own held for the duration. Every host that writes to the database
+  asks the same server, so hosts exclude each other; the server drops the lock with the
+  session, however its holder ends (exit, crash, kill -9; a vanished host once TCP keepalives
+  give up on it), so a crashed holder leaves nothing to clean up.
+- SQLite: flock(2) on ``<db file>.lock`` beside the database file (the path resolved, so every
+  working directory and spelling of the file finds the same lock). The kernel drops it when
+  its holder exits, however it exits. The file is never deleted: unlinking a lock file lets two
+  processes hold locks on two different inodes of "the same" file.
+- Any other database: refused (see ``lock_for``).
+
+The holder says who it is (check or import, host, pid, since when): in the lock file, or in the
+lock connection's ``application_name``, read back by the next process for its messages.
 """
 
 from __future__ import annotations
@@ -11,94 +20,302 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal, Protocol
 
-from tracker.errors import BusyError
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from tracker.errors import BusyError, ConfigError, TrackerError
+from tracker.store import redact_url
 
 POLL_SECONDS = 0.5
+# The advisory lock key, the same for every tracker: b"tracker\0" read as a 64-bit integer.
+# Advisory keys are per database, so two tracker databases on one server do not collide.
+ADVISORY_KEY = int.from_bytes(b"tracker\0", "big")
+# The lock connection's session: it idles for the whole check, so no idle timeout may end it;
+# keepalives let the server end the session of a host that vanished (in about two minutes).
+_PG_SESSION = {
+    "idle_in_transaction_session_timeout": "0",
+    "tcp_keepalives_idle": "60",
+    "tcp_keepalives_interval": "10",
+    "tcp_keepalives_count": "6",
+}
+What = Literal["check", "import"]
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds (or held) a database's lock."""
+
+    what: str  # "check" or "import"
+    host: str  # its host name (cut short in PostgreSQL's 63-character application_name)
+    pid: int  # its process id on that host
+    since: datetime  # when it took the lock
+
+    def __str__(self) -> str:
+        since = self.since.isoformat(timespec="seconds")
+        return f"{self.what} (host {self.host}, pid {self.pid}, since {since})"
+
+
+@dataclass(frozen=True)
+class DatabaseLock:
+    """A database's lock, as the settings name it; ``hold`` takes it."""
+
+    url: str = field(repr=False)  # with its password: the PostgreSQL lock connects with it
+    name: str  # the URL without its password, for messages
+    path: Path | None  # the lock file; None: an advisory lock in the PostgreSQL database
+
+
+def lock_for(db_url: str, data_dir: Path) -> DatabaseLock:
+    """The lock of the database at ``db_url``: SQLite or PostgreSQL, else ConfigError.
+
+    Another server database (MySQL, ...) is refused rather than given a lock file: a file
+    excludes only the processes of one host, and a server database is one that several hosts
+    write to, which is the case the lock exists for. Its own locking (GET_LOCK, ...) could be
+    added here; until then, tracker writes only to databases it can lock.
+    """
+    name = redact_url(db_url)
+    try:
+        backend = make_url(db_url.strip()).get_backend_name()
+    except ArgumentError:
+        raise ConfigError(
+            f"database URL {name!r} is not a URL; use e.g. sqlite:///snapshots/tracker.db"
+        ) from None
+    if backend == "sqlite":
+        return DatabaseLock(db_url, name, lock_path_for(db_url, data_dir))
+    if backend == "postgresql":
+        return DatabaseLock(db_url, name, None)
+    raise ConfigError(
+        f"database {name}: tracker can lock only SQLite and PostgreSQL databases, so it "
+        "writes only to those; use sqlite:///... or postgresql+psycopg://user@host:port/db"
+    )
 
 
 def lock_path_for(db_url: str, data_dir: Path) -> Path:
-    """Where the lock for a database lives: next to a SQLite file, else in the data folder.
+    """Where a SQLite database's lock file lives: beside its file, whatever the working folder.
 
-    ``sqlite:///data/tracker.db`` -> ``data/tracker.db.lock`` (resolved, so two spellings of
-    one file share a lock); any other URL (or an in-memory SQLite) -> ``data_dir/db-<hash>.lock``
-    named by a hash of the URL, so no password from the URL lands in a file name.
+    ``sqlite:///data/tracker.db`` -> ``<cwd>/data/tracker.db.lock`` (resolved, so two spellings
+    of one file share a lock); an in-memory SQLite, which no other process can open, ->
+    ``<data_dir resolved>/db-<hash of the URL>.lock``.
     """
     database = _sqlite_file(db_url)
     if database is not None:
         path = Path(database).resolve()
         return path.with_name(path.name + ".lock")
     digest = hashlib.sha256(db_url.strip().encode()).hexdigest()[:16]
-    return data_dir / f"db-{digest}.lock"
+    return data_dir.resolve() / f"db-{digest}.lock"
 
 
 @contextmanager
-def check_lock(
-    lock_path: Path,
+def hold(
+    lock: DatabaseLock,
+    what: What,
     *,
     wait: float = 0,
-    name: str | None = None,
+    notify: Notify = lambda line: None,
     poll: float = POLL_SECONDS,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
 ) -> Iterator[None]:
-    """Hold the database's lock for the ``with`` block; BusyError if not free within ``wait``.
+    """Hold the database's lock for the ``with`` block, as ``what``.
 
-    ``name`` is how the message names the database (default: the lock path without
-    ``.lock``); pass a URL with its password removed.
+    Busy: wait up to ``wait`` seconds, telling ``notify`` once who holds it, then BusyError
+    naming that holder. A lock a dead process left behind is taken over, telling ``notify``.
     """
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    backend = _FileLock(lock.path) if lock.path else _AdvisoryLock(lock.url, lock.name)
     try:
-        deadline = clock() + max(wait, 0)
-        while not _try_lock(fd):
-            remaining = deadline - clock()
-            if remaining <= 0:
-                raise BusyError(_busy_message(name or _default_name(lock_path), _holder(fd)))
-            sleep(min(poll, remaining))
         try:
-            _write_holder(fd, now())
+            _acquire(backend, lock.name, what, wait, notify, poll, clock, sleep, now)
+        except SQLAlchemyError as exc:  # the server went away while we waited
+            raise TrackerError(
+                f"database {lock.name}: the lock's connection failed ({_first_line(exc)})"
+            ) from None
+        try:
             yield
         finally:
-            os.ftruncate(fd, 0)  # the next holder's message must not name a finished process
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            backend.release(notify)
     finally:
-        os.close(fd)
+        backend.close()
 
 
-def _try_lock(fd: int) -> bool:
+class _Backend(Protocol):
+    left: Holder | None  # after try_acquire: what a holder that died left behind
+
+    def try_acquire(self, me: Holder) -> bool: ...
+    def holder(self) -> Holder | None: ...
+    def release(self, notify: Notify) -> None: ...
+    def close(self) -> None: ...
+
+
+def _acquire(
+    backend: _Backend,
+    name: str,
+    what: What,
+    wait: float,
+    notify: Notify,
+    poll: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    now: Callable[[], datetime],
+) -> None:
+    deadline = clock() + max(wait, 0)
+    told = False
+    while not backend.try_acquire(Holder(what, socket.gethostname(), os.getpid(), now())):
+        holder = backend.holder()
+        remaining = deadline - clock()
+        if remaining <= 0:
+            advice = "pass a longer --wait" if wait > 0 else "pass --wait SECONDS"
+            raise BusyError(
+                f"another {holder or 'process'} holds the database {name}; "
+                f"try again later or {advice}"
+            )
+        if not told:
+            notify(
+                f"another {holder or 'process'} holds the database {name}; waiting up to {wait:g} s"
+            )
+            told = True
+        sleep(min(poll, remaining))
+    if backend.left is not None:
+        notify(
+            f"taking over the lock left by pid {backend.left.pid} on {backend.left.host}, "
+            "which is gone"
+        )
+
+
+class _FileLock:
+    """flock(2) on a lock file holding one line: the holder, as ``str(Holder)`` writes it."""
+
+    LINE = re.compile(r"(\w+) \(host (\S+), pid (\d+), since (\S+)\)")
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.left: Holder | None = None
+
+    def try_acquire(self, me: Holder) -> bool:
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        # A holder empties the file when it lets go; a line still there is from one that died.
+        self.left = self.holder()
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"{me}\n".encode(), 0)
+        return True
+
+    def holder(self) -> Holder | None:
+        """The holder the file names, or None (not written yet, or released)."""
+        found = self.LINE.fullmatch(os.pread(self.fd, 500, 0).decode(errors="replace").strip())
+        if found is None:
+            return None
+        what, host, pid, since = found.groups()
+        try:
+            return Holder(what, host, int(pid), datetime.fromisoformat(since))
+        except ValueError:
+            return None
+
+    def release(self, notify: Notify) -> None:
+        os.ftruncate(self.fd, 0)  # the next holder must not take a finished process for dead
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+class _AdvisoryLock:
+    """A session advisory lock on a connection of its own, in autocommit (no transaction is
+    held open for the length of a check). Its ``application_name`` names the holder:
+    ``tracker <what> <pid> <since, UTC, compact> <host>``, the host last because PostgreSQL
+    cuts the name to 63 characters."""
+
+    HOLDER = text(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND ((l.classid::bigint << 32) | l.objid::bigint) = :key"
+    )
+
+    def __init__(self, url: str, name: str) -> None:
+        self.left: Holder | None = None  # the server frees a dead holder's lock itself
+        self.conn = _connect(url, name)
+        settings = dict(_PG_SESSION)
+        if (self.conn.dialect.server_version_info or (0,)) >= (14,):
+            settings["idle_session_timeout"] = "0"  # new in PostgreSQL 14
+        for key, value in settings.items():
+            self.conn.execute(text("SELECT set_config(:k, :v, false)"), {"k": key, "v": value})
+
+    def try_acquire(self, me: Holder) -> bool:
+        since = me.since.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        label = f"tracker {me.what} {me.pid} {since} {me.host}"[:63]
+        self.conn.execute(text("SELECT set_config('application_name', :v, false)"), {"v": label})
+        locked = self.conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY})
+        return bool(locked.scalar())
+
+    def holder(self) -> Holder | None:
+        label = self.conn.execute(self.HOLDER, {"key": ADVISORY_KEY}).scalar()
+        parts = str(label or "").split(" ", 4)
+        if len(parts) != 5 or parts[0] != "tracker" or not parts[2].isdigit():
+            return None  # released meanwhile, or held by something that is not tracker
+        try:
+            since = datetime.strptime(parts[3], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        return Holder(parts[1], parts[4], int(parts[2]), since)
+
+    def release(self, notify: Notify) -> None:
+        try:
+            self.conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+        except SQLAlchemyError as exc:
+            # The session is gone, and the lock with it, perhaps before the work ended.
+            notify(f"the lock's connection was lost ({_first_line(exc)}); it is released")
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        finally:
+            self.conn.engine.dispose()
+
+
+def _connect(url: str, name: str) -> Connection:
+    """A connection of its own (no pool) in autocommit; one-line errors naming host and port."""
+    parsed = make_url(url)
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    # libpq waits for an unreachable host forever unless told otherwise.
+    args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
+        engine = create_engine(
+            url, poolclass=NullPool, isolation_level="AUTOCOMMIT", connect_args=args
+        )
+    except (ImportError, ArgumentError) as exc:  # no driver installed, or an unknown one
+        raise ConfigError(
+            f"database {name}: no PostgreSQL driver ({exc}); "
+            "pip install 'tracker[postgres]' and use postgresql+psycopg://user@host:port/db"
+        ) from None
+    try:
+        return engine.connect()
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        detail = _first_line(exc)
+        if parsed.password:
+            detail = detail.replace(parsed.password, "***")
+        raise TrackerError(f"database {name}: cannot connect to {where} ({detail})") from None
 
 
-def _write_holder(fd: int, started: datetime) -> None:
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()} {started.isoformat(timespec='seconds')}\n".encode(), 0)
-
-
-def _holder(fd: int) -> tuple[str, str] | None:
-    """The holder's pid and start time, or None when it has not written them yet."""
-    parts = os.pread(fd, 200, 0).decode(errors="replace").split()
-    return (parts[0], parts[1]) if len(parts) == 2 and parts[0].isdigit() else None
-
-
-def _busy_message(name: str, holder: tuple[str, str] | None) -> str:
-    who = f" (pid {holder[0]} since {holder[1]})" if holder else ""
-    return f"another check is running on {name}{who}; try again later"
-
-
-def _default_name(lock_path: Path) -> str:
-    text = str(lock_path)
-    return text.removesuffix(".lock")
+def _first_line(exc: SQLAlchemyError) -> str:
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _sqlite_file(db_url: str) -> str | None:

@@ -13,8 +13,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import FrameType
@@ -26,6 +26,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from tracker.config import ScheduleSettings
 from tracker.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -39,16 +40,17 @@ def build_scheduler(
     job: Callable[[], object],
     *,
     cron: str | None = None,
-    timezone: str = "UTC",
+    timezone: str = ScheduleSettings.timezone,
     trigger: BaseTrigger | None = None,
-    misfire_grace_time: int = 3600,
+    misfire_grace_time: int = ScheduleSettings.misfire_grace_seconds,
     source: object = None,
 ) -> BlockingScheduler:
     """A scheduler (not started) running ``job`` on ``cron`` in ``timezone``.
 
     Pass ``trigger`` instead of ``cron`` to use any APScheduler trigger (tests use a short
-    IntervalTrigger). Bad ``cron`` or ``timezone`` raise ConfigError naming the key, prefixed
-    with ``source`` (the config file) when given.
+    IntervalTrigger). The defaults are the ``[schedule]`` schema's. Bad ``cron`` or ``timezone``
+    raise ConfigError naming the key, prefixed with ``source`` (the config file) when given;
+    ``load_config`` has checked both already.
     """
     if trigger is None and cron is None:
         raise ValueError("build_scheduler needs cron or trigger")
@@ -92,7 +94,8 @@ def cron_trigger(cron: str, zone: ZoneInfo) -> BaseTrigger:
       issue 286, fixed only in 4.x), so numeric weekdays are rewritten as names;
     - when both day-of-month and day-of-week are restricted, cron runs on days matching
       *either* ("0 6 1 * mon": the 1st and every Monday) while APScheduler requires both; an
-      OrTrigger of the two gives cron's meaning.
+      OrTrigger of the two gives cron's meaning;
+    - daylight saving time: see WallClockTrigger, which wraps the result.
     """
     fields = cron.split()
     if len(fields) != 5:
@@ -112,10 +115,63 @@ def cron_trigger(cron: str, zone: ZoneInfo) -> BaseTrigger:
             )
 
         if day.startswith("*") or weekday.startswith("*"):
-            return make(day, days)
-        return OrTrigger([make(day, "*"), make("*", days)])
+            return WallClockTrigger(make(day, days), zone)
+        return WallClockTrigger(OrTrigger([make(day, "*"), make("*", days)]), zone)
     except ValueError as exc:
         raise _bad_cron(cron, str(exc)) from exc
+
+
+class WallClockTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler has no type hints
+    """A cron trigger that fires each wall-clock time at most once across a DST change, and
+    a time the spring-forward night skips at the first minute that exists after it.
+
+    What APScheduler 3.11 CronTrigger does on its own (get_next_fire_time, with zoneinfo):
+    - fall back (America/New_York, 1 November 2026, 01:00-01:59 happens twice): "30 1 * * *"
+      fires at 01:30 EDT and again at 01:30 EST, because after the first it searches on from
+      01:30:00.000001 EDT, and 01:30 EST is a later instant with a matching wall time;
+    - spring forward (8 March 2026, 02:00-02:59 does not exist): "30 2 * * *" returns the
+      nonexistent 02:30-05:00, which is the instant 03:30 EDT, an hour late; "0,30 1-3 * * *"
+      returns 03:00 EDT after 01:30 EST (its field arithmetic adds the naive difference in UTC),
+      so 02:00 and 02:30 fold into 03:00 there; "59 2 * * *" fires at 03:59 EDT.
+    Cron's meaning, which this gives: a repeated time runs at its first occurrence only (EDT),
+    and a skipped time runs at the end of the gap (03:00 EDT), once however many fell in it.
+    """
+
+    def __init__(self, inner: BaseTrigger, zone: ZoneInfo) -> None:
+        self.inner = inner
+        self.zone = zone
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        fire: datetime | None = self.inner.get_next_fire_time(previous_fire_time, now)
+        while fire is not None:
+            real = fire.astimezone(UTC).astimezone(self.zone)  # fold set by the zone
+            if real.replace(tzinfo=None) != fire.replace(tzinfo=None):
+                return _after_gap(fire.replace(tzinfo=None), self.zone)
+            if not real.fold:
+                return real
+            # The second occurrence of a repeated wall time: it ran at the first. Search on
+            # from it (``now`` too: APScheduler restarts from min(now, previous) otherwise).
+            fire = self.inner.get_next_fire_time(real, real)
+        return None
+
+    def __str__(self) -> str:
+        return str(self.inner)
+
+    def __repr__(self) -> str:
+        return f"<WallClockTrigger {self.inner!r}>"
+
+
+def _after_gap(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The first whole minute after the nonexistent wall time ``wall`` that exists in ``zone``
+    (the end of the spring-forward gap). Gaps are whole minutes in every zone since 1970."""
+    minute = wall.replace(second=0, microsecond=0)
+    while True:  # an hour in most zones; a day at most (Samoa, 30 December 2011)
+        minute += timedelta(minutes=1)
+        aware = minute.replace(tzinfo=zone)
+        if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == minute:
+            return aware
 
 
 def _bad_cron(cron: str, problem: str) -> ConfigError:
@@ -244,39 +300,3 @@ def configure_logging(
         handler._tracker = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level)
-
-
-@dataclass(frozen=True)
-class ScheduleSettings:
-    """The ``[schedule]`` table."""
-
-    cron: str = "15 6 * * 1-5"  # 06:15 on weekdays
-    timezone: str = "America/New_York"  # CMS publishes on US Eastern business days
-    stale_after_days: int = 4  # covers a long weekend
-    log_file: Path | None = None
-    misfire_grace_seconds: int = 3600
-
-    @classmethod
-    def from_config(cls, table: Mapping[str, object], *, source: object = None) -> ScheduleSettings:
-        where = f"{source}: [schedule]" if source else "[schedule]"
-        known = set(cls.__dataclass_fields__)
-        for key in table:
-            if key not in known:
-                raise ConfigError(f"{where} unknown key {key!r}; known: {', '.join(sorted(known))}")
-        values = {**{k: getattr(cls, k) for k in known}, **table}
-        for key in ("cron", "timezone"):
-            if not isinstance(values[key], str):
-                raise ConfigError(f"{where} {key} must be a string")
-        for key in ("stale_after_days", "misfire_grace_seconds"):
-            if not isinstance(values[key], int) or isinstance(values[key], bool) or values[key] < 1:
-                raise ConfigError(f"{where} {key} must be a whole number of at least 1")
-        log_file = values["log_file"]
-        if log_file is not None and not isinstance(log_file, str | Path):
-            raise ConfigError(f"{where} log_file must be a path")
-        return cls(
-            cron=str(values["cron"]),
-            timezone=str(values["timezone"]),
-            stale_after_days=int(str(values["stale_after_days"])),
-            log_file=Path(log_file) if log_file else None,
-            misfire_grace_seconds=int(str(values["misfire_grace_seconds"])),
-        )

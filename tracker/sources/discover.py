@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -22,8 +21,7 @@ import requests
 from bs4 import BeautifulSoup, Tag
 
 from tracker.errors import FetchError
-from tracker.hcpcs.identity import Identity, identity_from_name
-from tracker.hcpcs.read import is_data_member
+from tracker.hcpcs.identity import Identity, file_identity, identity_from_name
 from tracker.sources.http import DEFAULT_TIMEOUT, Timeout, get, status_error
 
 log = logging.getLogger(__name__)
@@ -189,8 +187,9 @@ def scan_directory(folder: Path) -> list[LocalCandidate]:
 
     Takes ``*.zip``, ``*ANWEB*.txt`` and ``*.xlsx`` files, not recursively, sorted by name,
     skipping side files (layouts, NOC lists, change reports) and Office lock files. The release
-    comes from the file name, or for a ZIP with a bare name from its ANWEB member's name. A file
-    that names no year is skipped with a warning saying to rename it.
+    comes from the one rule every file goes by (``identity.release_identity``): the file name,
+    or for a ZIP with a bare name its ANWEB member's name; a member naming another release is
+    warned about. A file that names no year is skipped with a warning saying to rename it.
     """
     if not folder.is_dir():
         raise FetchError(
@@ -200,14 +199,17 @@ def scan_directory(folder: Path) -> list[LocalCandidate]:
     for path in sorted(folder.iterdir()):
         if not _is_local_release(path):
             continue
-        identity = identity_from_name(path.name) or _identity_from_members(path)
-        if identity is None:
+        named = file_identity(path)
+        if named is None:
             log.warning(
                 "%s: the name says no release year; rename it like "
                 "'january-2026-alpha-numeric-hcpcs-file.zip' to have it imported",
                 path,
             )
             continue
+        if named.warning:
+            log.warning("%s: %s", path, named.warning)
+        identity = named.identity
         found.append(LocalCandidate(path, identity.label, identity.effective, identity.kind))
     return found
 
@@ -220,22 +222,6 @@ def _is_local_release(path: Path) -> bool:
     if suffix not in _LOCAL_SUFFIXES or _NOT_RELEASE.search(name):
         return False
     return suffix != ".txt" or "anweb" in name.lower()
-
-
-def _identity_from_members(path: Path) -> Identity | None:
-    if path.suffix.lower() != ".zip":
-        return None
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (OSError, zipfile.BadZipFile):
-        return None  # validate_zip reports a damaged file when it is imported
-    for member in names:
-        if is_data_member(member):
-            identity = identity_from_name(member.rsplit("/", 1)[-1])
-            if identity is not None:
-                return identity
-    return None
 
 
 def _anchors(soup: BeautifulSoup) -> Iterator[Tag]:

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from tracker.errors import FetchError, InputError
-from tracker.hcpcs.read import not_a_zip, open_zip, pick_data_member
+from tracker.hcpcs.container import not_a_zip, open_zip, pick_data_member
 from tracker.records import Validators
 from tracker.sources.http import DEFAULT_TIMEOUT, Timeout, get, network_error, status_error
 

@@ -1,0 +1,98 @@
+"""How the commands open the database, and `tracker db upgrade`.
+
+The schema is versioned (``tracker.store.migrations``). A command that writes upgrades an older
+database under the database's lock and says so on stderr; a read-only command refuses one,
+naming `tracker db upgrade`, and changes nothing. A new database gets its schema under the
+lock, so that processes opening it at once do not all create it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tracker.run.lock import What
+    from tracker.store import Store
+
+# How long opening a database waits for its lock before creating or upgrading the schema,
+# whatever the command's --wait: another process is most likely doing just that (seconds).
+SCHEMA_WAIT = 60.0
+
+
+def notice(line: str) -> None:
+    """A line for the person at the terminal."""
+    print(f"tracker: {line}", file=sys.stderr)
+
+
+def open_store(
+    url: str, data_dir: Path, *, writes: What | None = None, locked: bool = False
+) -> Store:
+    """Open the database at ``url`` for a command that ``writes`` (as "check" or "import"),
+    or only reads (None).
+
+    A writer upgrades an older schema, saying so; a reader refuses it. Creating or upgrading
+    takes the database's lock, unless the caller holds it already (``locked``).
+    """
+    from tracker.store import Store
+
+    def lock() -> Any:
+        from tracker.run.lock import hold, lock_for
+
+        what: What = writes or "import"
+        return hold(lock_for(url, data_dir), what, wait=SCHEMA_WAIT, notify=notice)
+
+    store = Store(url, upgrade=writes is not None, lock=None if locked else lock)
+    if store.upgraded is not None and store.upgraded.before is not None:
+        notice(str(store.upgraded))
+    return store
+
+
+def add_db_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    *,
+    wait: float,
+) -> None:
+    """The ``db`` command group."""
+    group = sub.add_parser(
+        "db", help="the database's schema", description="the database's schema (its version)"
+    )
+    db_sub = group.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    p = db_sub.add_parser(
+        "upgrade",
+        parents=[common],
+        help="upgrade the database's schema to this tracker's",
+        description="upgrade the database's schema to this tracker's, under the database's "
+        "lock (the commands that write do it themselves; the read-only ones ask for it)",
+    )
+    p.set_defaults(func=cmd_db_upgrade)
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=wait,
+        metavar="SECONDS",
+        help=f"if a check or an import holds the database, wait this long (default: {wait:g})",
+    )
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from tracker.cli import _config
+    from tracker.run.lock import hold, lock_for
+    from tracker.store import Store, redact_url
+    from tracker.store.migrations import revisions
+
+    config = _config(args)
+    with hold(lock_for(config.db_url, config.data_dir), "import", wait=args.wait, notify=notice):
+        store = Store(config.db_url, upgrade=True)  # the lock is held: none to take
+    store.close()
+    if store.upgraded is None:
+        print(
+            f"database {redact_url(config.db_url)} has schema {revisions()[-1]}, "
+            "this tracker's newest: nothing to do"
+        )
+    else:
+        print(store.upgraded)
+    return 0

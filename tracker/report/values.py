@@ -1,0 +1,69 @@
+"""How a field's value is shown in every report: dates as ISO, repeated fields as lists."""
+
+from __future__ import annotations
+
+from tracker.hcpcs.legend import FIELD_LEGEND
+from tracker.reconcile import cms_date
+from tracker.records import CopyDisagreement, Successor, Value
+
+_LABELS = {f.name: f.label for f in FIELD_LEGEND}
+
+# The layout's 8-character date fields (CCYYMMDD). A value that is not a date is shown as CMS
+# wrote it: the 2018 file has six-character ASC dates ("170401") on five codes.
+DATE_FIELDS = frozenset({"add_dt", "act_eff_dt", "term_dt", "asc_dt", "opps_dt"})
+
+
+def display(field: str, value: Value) -> Value:
+    """The value as reports show it: ISO for a CMS date, the rest unchanged."""
+    if field in DATE_FIELDS and isinstance(value, str):
+        day = cms_date(value)
+        return day.isoformat() if day is not None else value
+    return value
+
+
+def value_text(value: Value) -> str:
+    """One line of text: a repeated field's values joined by commas."""
+    return value if isinstance(value, str) else ", ".join(value)
+
+
+def shown_text(field: str, value: Value) -> str:
+    return value_text(display(field, value))
+
+
+def field_label(field: str) -> str:
+    """A field's plain-language name: the legend's for a layout field; for CPT's descriptor
+    kinds (not in the HCPCS layout), the raw name in words."""
+    return _LABELS.get(field) or field.replace("_", " ").capitalize()
+
+
+def field_name(field: str) -> str:
+    """The plain-language name with the raw one beside it: "Termination date (term_dt)"."""
+    return f"{field_label(field)} ({field})"
+
+
+def successor_text(successor: Successor) -> str:
+    """ "J1632 (inferred, active)"; an ended one with where its chain leads:
+    "Q0090 (cms, ended 2019-12-31) -> J7301 (cms, active)"."""
+    if successor.status is None:  # the word "CPT": see the CPT code set
+        head = f"{successor.code} ({successor.source}: see CPT)"
+    else:
+        status = successor.status
+        if successor.terminated is not None:
+            status = f"ended {successor.terminated.isoformat()}"
+        head = f"{successor.code} ({successor.source}, {status})"
+    if successor.range:
+        head += f" [from range {successor.range}]"
+    if successor.next:
+        head += " -> " + ", ".join(successor_text(s) for s in successor.next)
+    return head
+
+
+def successors_text(successors: tuple[Successor, ...]) -> str:
+    return "; ".join(successor_text(s) for s in successors)
+
+
+def disagreement_text(disagreement: CopyDisagreement) -> str:
+    """ "price: text '51' / workbook '51, 11'"."""
+    text = shown_text(disagreement.field, disagreement.text)
+    book = shown_text(disagreement.field, disagreement.workbook)
+    return f"{disagreement.field}: text {text!r} / workbook {book!r}"

@@ -1,0 +1,27 @@
+"""Alembic's environment for tracker's migrations.
+
+Run by ``tracker.store.migrations``, which hands it an open connection inside a transaction it
+commits itself (``config.attributes["connection"]``): the whole upgrade is one transaction.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+from tracker.store import models  # noqa: F401  (registers the tables with SQLModel.metadata)
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError(
+        "tracker's migrations run through tracker (`tracker db upgrade`), which passes the "
+        "connection; there is no alembic.ini"
+    )
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,  # for autogenerate, when writing a new revision
+    # SQLite alters a table by copying it: a new revision's ALTERs are rendered that way.
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,301 @@
+"""Releases: every release with all its records, stored as record versions (``versions``).
+
+Storage grows with what changed: a hundred releases of 9,000 codes hold 9,000 records plus the
+versions that changed, not 900,000 rows. Releases come back in the one release order
+(``tracker.order``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from tracker.errors import NotFoundError
+from tracker.guard import Following, Previous
+from tracker.order import predecessor_of, provisional_info, release_order, successor_of
+from tracker.records import CopyDisagreement, ParsedRelease, Record, ReleaseInfo
+from tracker.store.database import Clock, Database, as_utc
+from tracker.store.disagreements import (
+    add_disagreements,
+    codes_disagreeing,
+    delete_disagreements,
+    disagreements_of,
+    disagreements_on,
+)
+from tracker.store.models import ReleaseRow
+from tracker.store.versions import (
+    codes_of,
+    content_digest,
+    delete_versions,
+    live_codes,
+    pack,
+    records_by_ids,
+    unpack,
+    version_ids,
+    versions_of,
+)
+
+
+@dataclass(frozen=True)
+class StoredRelease:
+    """A release as stored."""
+
+    info: ReleaseInfo  # its identity, with the label and revision it was stored under
+    codes: int  # how many codes it holds
+    imported_at: datetime  # when it was stored (UTC)
+    released: date | None = None  # CPT: when the AMA released the file (--released)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What storing one release file did."""
+
+    status: str  # "imported" | "already" (the newest revision of its label holds this content)
+    release: StoredRelease  # the release stored, or the one already holding this content
+    predecessor: StoredRelease | None  # the release it follows in its series, if any
+    # The stored release that now follows it (it was inserted before that one), if any.
+    successor: StoredRelease | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where a parsed release goes, worked out inside a batch before anything is written."""
+
+    info: ReleaseInfo  # the label and revision it is stored under
+    digest: str  # its content digest (``versions.content_digest``)
+    # The newest revision of its label, when that holds this content: nothing to do.
+    stored: StoredRelease | None
+
+
+class Catalog:
+    """The releases: what is stored, in order, and the records each holds."""
+
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self._db = database
+        self._clock = clock
+
+    @contextmanager
+    def batch(self) -> Iterator[Batch]:
+        """One transaction to store releases in: all of them or none."""
+        with self._db.session() as session:
+            yield Batch(session, self._clock)
+
+    def releases(self, code_set: str | None = None) -> list[StoredRelease]:
+        """Every release (of one code set), oldest first in the release order."""
+        with self._db.session() as session:
+            return _stored_releases(session, code_set)
+
+    def release(self, label: str) -> StoredRelease:
+        with self._db.session() as session:
+            return _stored(_row(session, label))
+
+    def predecessor(self, info: ReleaseInfo) -> StoredRelease | None:
+        """The stored release ``info`` follows in its series (stored or not: see
+        ``order.predecessor_of``)."""
+        with self._db.session() as session:
+            return _predecessor(session, info)
+
+    def successor(self, info: ReleaseInfo) -> StoredRelease | None:
+        """The stored release that follows ``info`` in its series (``order.successor_of``)."""
+        with self._db.session() as session:
+            return _successor(session, info)
+
+    def disagreements(self, label: str) -> tuple[CopyDisagreement, ...]:
+        """Where the text and workbook copies of a release disagree (none: one copy)."""
+        with self._db.session() as session:
+            row = _row(session, label)
+            assert row.id is not None
+            return disagreements_of(session, row.id)
+
+    def code_disagreements(self, code: str) -> dict[str, tuple[CopyDisagreement, ...]]:
+        """One code's copy disagreements, by the label of each release that has any."""
+        with self._db.session() as session:
+            found = disagreements_on(session, code)
+            if not found:
+                return {}
+            rows = session.exec(select(ReleaseRow.id, ReleaseRow.label))
+            return {label: found[id_] for id_, label in rows if id_ in found}
+
+    def disagreement_counts(self) -> dict[str, int]:
+        """How many codes the two copies of each release disagree on, by label (releases
+        with none left out)."""
+        with self._db.session() as session:
+            counts = codes_disagreeing(session)
+            if not counts:
+                return {}
+            rows = session.exec(select(ReleaseRow.id, ReleaseRow.label))
+            return {label: counts[id_] for id_, label in rows if id_ in counts}
+
+    def remove(self, label: str) -> StoredRelease:
+        """Take a release out: its row, its copy disagreements, and the record versions no
+        other release holds. (Its raw file is not the store's: it stays.)"""
+        with self._db.session() as session:
+            row = _row(session, label)
+            removed = _stored(row)
+            unshared = set(unpack(row.members))
+            others = session.exec(select(ReleaseRow.members).where(ReleaseRow.id != row.id))
+            for members in others:
+                unshared.difference_update(unpack(members))
+            assert row.id is not None
+            delete_disagreements(session, row.id)
+            session.delete(row)
+            session.flush()
+            delete_versions(session, unshared)
+            return removed
+
+    def records(self, label: str) -> dict[str, Record]:
+        """All records of one release, by code."""
+        return self.records_by_ids(self.member_ids(label))
+
+    def member_ids(self, label: str) -> frozenset[int]:
+        """The record versions a release holds: one id names one exact record."""
+        with self._db.session() as session:
+            return frozenset(unpack(_row(session, label).members))
+
+    def records_by_ids(self, ids: Iterable[int]) -> dict[str, Record]:
+        with self._db.session() as session:
+            return records_by_ids(session, ids)
+
+    def code_versions(self, code: str) -> list[tuple[StoredRelease, Record | None]]:
+        """A code's record in every release of its code set(s), oldest first in the release
+        order (None: absent)."""
+        with self._db.session() as session:
+            versions = versions_of(session, code)
+            if not versions:
+                raise NotFoundError(f"code {code!r} is in no stored release")
+            out: list[tuple[StoredRelease, Record | None]] = []
+            for row in _in_order(session.exec(select(ReleaseRow))):
+                present = set(unpack(row.members)).intersection(versions)
+                out.append((_stored(row), versions[present.pop()] if present else None))
+            return out
+
+    def has_source(self, sha256: str) -> bool:
+        """Whether a release was imported from a file with exactly these bytes."""
+        with self._db.session() as session:
+            query = select(ReleaseRow.id).where(ReleaseRow.sha256 == sha256)
+            return session.exec(query).first() is not None
+
+    def unreported(self) -> list[StoredRelease]:
+        """Releases a check imported but has not reported yet (it stopped half-way)."""
+        with self._db.session() as session:
+            rows = session.exec(select(ReleaseRow).where(col(ReleaseRow.reported).is_(False)))
+            return [_stored(row) for row in _in_order(rows)]
+
+    def mark_reported(self, labels: Iterable[str]) -> None:
+        with self._db.session() as session:
+            for label in labels:
+                _row(session, label).reported = True
+
+
+class Batch:
+    """Releases being stored in one transaction. The caller decides (and guards) each one:
+    ``plan`` it, look at its ``predecessor``, then ``add`` it."""
+
+    def __init__(self, session: Session, clock: Clock) -> None:
+        self._session = session
+        self._clock = clock
+
+    def plan(self, parsed: ParsedRelease) -> Plan:
+        """Nothing to do when the newest revision of its label holds the same content; else
+        the next revision. (A re-post that goes back to an earlier revision's content is a new
+        revision: the newest one is what CMS says now.)"""
+        digest = content_digest(parsed.records)
+        newest = self._session.exec(
+            select(ReleaseRow)
+            .where(
+                ReleaseRow.code_set == parsed.code_set,
+                ReleaseRow.base_label == parsed.base_label,
+            )
+            .order_by(col(ReleaseRow.revision).desc())
+        ).first()
+        if newest is not None and newest.content_digest == digest:
+            stored = _stored(newest)
+            return Plan(stored.info, digest, stored)
+        revision = 1 + (newest.revision if newest is not None else 0)
+        return Plan(provisional_info(parsed, revision), digest, None)
+
+    def holding(self, code_set: str, digest: str) -> list[StoredRelease]:
+        """The stored releases whose records are exactly these (``Plan.digest``)."""
+        rows = self._session.exec(
+            select(ReleaseRow).where(
+                ReleaseRow.code_set == code_set, ReleaseRow.content_digest == digest
+            )
+        )
+        return [_stored(row) for row in _in_order(rows)]
+
+    def predecessor(self, info: ReleaseInfo) -> StoredRelease | None:
+        """As ``Catalog.predecessor``, seeing what this batch has stored so far."""
+        return _predecessor(self._session, info)
+
+    def successor(self, info: ReleaseInfo) -> StoredRelease | None:
+        """As ``Catalog.successor``, seeing what this batch has stored so far."""
+        return _successor(self._session, info)
+
+    def previous(self, release: StoredRelease) -> Previous:
+        """What the guard needs of a stored release that a new one would follow."""
+        members = unpack(_row(self._session, release.info.label).members)
+        return Previous(release.info.label, release.codes, live_codes(self._session, members))
+
+    def following(self, release: StoredRelease) -> Following:
+        """What the guard needs of a stored release that a new one would precede."""
+        members = unpack(_row(self._session, release.info.label).members)
+        return Following(release.info.label, codes_of(self._session, members))
+
+    def add(
+        self, parsed: ParsedRelease, plan: Plan, *, released: date | None, reported: bool
+    ) -> StoredRelease:
+        """Store a planned release. ``reported=False`` marks it for ``tracker check`` to
+        report (see ``Catalog.unreported``)."""
+        info = plan.info
+        row = ReleaseRow(
+            code_set=info.code_set, label=info.label, base_label=parsed.base_label,
+            revision=info.revision, kind=info.kind, effective=info.effective,
+            source_name=info.source_name, sha256=info.sha256, content_digest=plan.digest,
+            codes=len(parsed.records), imported_at=self._clock(), released=released,
+            reported=reported, members=pack(version_ids(self._session, parsed.records)),
+        )  # fmt: skip
+        self._session.add(row)
+        self._session.flush()
+        assert row.id is not None
+        add_disagreements(self._session, row.id, parsed.disagreements)
+        return _stored(row)
+
+
+def _stored_releases(session: Session, code_set: str | None) -> list[StoredRelease]:
+    query = select(ReleaseRow)
+    if code_set is not None:
+        query = query.where(ReleaseRow.code_set == code_set)
+    return [_stored(row) for row in _in_order(session.exec(query))]
+
+
+def _predecessor(session: Session, info: ReleaseInfo) -> StoredRelease | None:
+    return predecessor_of(info, _stored_releases(session, info.code_set), lambda r: r.info)
+
+
+def _successor(session: Session, info: ReleaseInfo) -> StoredRelease | None:
+    return successor_of(info, _stored_releases(session, info.code_set), lambda r: r.info)
+
+
+def _row(session: Session, label: str) -> ReleaseRow:
+    row = session.exec(select(ReleaseRow).where(ReleaseRow.label == label)).first()
+    if row is None:
+        raise NotFoundError(f"no release labelled {label!r}; see `tracker releases`")
+    return row
+
+
+def _in_order(rows: Iterable[ReleaseRow]) -> list[ReleaseRow]:
+    return sorted(rows, key=lambda row: release_order(_info(row)))
+
+
+def _info(row: ReleaseRow) -> ReleaseInfo:
+    return ReleaseInfo(
+        row.code_set, row.label, row.effective, row.revision, row.source_name, row.sha256, row.kind
+    )
+
+
+def _stored(row: ReleaseRow) -> StoredRelease:
+    return StoredRelease(_info(row), row.codes, as_utc(row.imported_at), row.released)

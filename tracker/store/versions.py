@@ -1,0 +1,149 @@
+"""Record versions: each distinct version of a code's record is stored once, keyed by a digest
+of its content, and a release is its list of version ids, packed into one compressed blob."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import delete, insert
+from sqlmodel import Session, col, select
+
+from tracker.hcpcs.layout import NOT_COMPARED
+from tracker.records import Record, Value
+from tracker.store.models import VersionRow
+
+_CHUNK = 500  # rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
+
+
+def record_digest(record: Record) -> tuple[str, str]:
+    """Canonical JSON of a record and its digest: the key that shares versions."""
+    data = json.dumps(
+        {"code": record.code, "fields": dict(record.fields)},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    # 128 bits of SHA-256 is ample to tell record versions apart and halves the index.
+    return data, hashlib.sha256(data.encode()).hexdigest()[:32]
+
+
+def content_digest(records: Iterable[Record]) -> str:
+    """What a release says, whatever file it came in: its records without the fields CMS
+    resets on its own (a re-post that moves only those is the same release)."""
+    lines = sorted(
+        json.dumps(
+            [r.code, {k: v for k, v in r.fields.items() if k not in NOT_COMPARED}],
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        for r in records
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def record_from_json(data: str) -> Record:
+    raw = json.loads(data)
+    fields: dict[str, Value] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in raw["fields"].items()
+    }
+    return Record(raw["code"], fields)
+
+
+def pack(ids: Iterable[int]) -> bytes:
+    return zlib.compress(array("q", sorted(ids)).tobytes())
+
+
+def unpack(blob: bytes) -> list[int]:
+    ids = array("q")
+    ids.frombytes(zlib.decompress(blob))
+    return ids.tolist()
+
+
+def version_ids(session: Session, records: Sequence[Record]) -> list[int]:
+    """The version ids of these records, storing the versions not seen before."""
+    # Each record's canonical JSON and digest, computed once for the whole release.
+    versions = {d: (r.code, data) for r in records for data, d in [record_digest(r)]}
+    known = _ids_for_digests(session, list(versions))
+    new = [
+        {"code": code, "digest": digest, "data": data}
+        for digest, (code, data) in versions.items()
+        if digest not in known
+    ]
+    if new:
+        session.connection().execute(insert(VersionRow), new)
+        known.update(_ids_for_digests(session, [n["digest"] for n in new]))
+    return [known[d] for d in versions]
+
+
+def _ids_for_digests(session: Session, digests: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i in range(0, len(digests), _CHUNK):
+        chunk = digests[i : i + _CHUNK]
+        rows = session.exec(
+            select(VersionRow.digest, VersionRow.id).where(col(VersionRow.digest).in_(chunk))
+        )
+        found.update({digest: id_ for digest, id_ in rows if id_ is not None})
+    return found
+
+
+def records_by_ids(session: Session, ids: Iterable[int]) -> dict[str, Record]:
+    """The records these version ids name, by code."""
+    wanted = sorted(ids)
+    records: dict[str, Record] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        rows = session.exec(
+            select(VersionRow.data).where(col(VersionRow.id).in_(wanted[i : i + _CHUNK]))
+        )
+        for data in rows:
+            record = record_from_json(data)
+            records[record.code] = record
+    return records
+
+
+def live_codes(session: Session, ids: Sequence[int]) -> frozenset[str]:
+    """The codes of these versions that carry no termination date (``term_dt``).
+
+    Asked of the database, not by decoding every record: in the canonical JSON of
+    ``record_digest`` a field's key appears as ``"term_dt":`` only where it is a key (a quote
+    inside a value is escaped), so the text says whether the field holds a date.
+    """
+    data = col(VersionRow.data)
+    terminated = data.contains('"term_dt":"', autoescape=True) & ~data.contains(
+        '"term_dt":""', autoescape=True
+    )
+    codes: set[str] = set()
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        codes.update(
+            session.exec(select(VersionRow.code).where(col(VersionRow.id).in_(chunk), ~terminated))
+        )
+    return frozenset(codes)
+
+
+def codes_of(session: Session, ids: Sequence[int]) -> frozenset[str]:
+    """The codes these versions are of (a release's codes, without decoding its records)."""
+    codes: set[str] = set()
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        codes.update(session.exec(select(VersionRow.code).where(col(VersionRow.id).in_(chunk))))
+    return frozenset(codes)
+
+
+def delete_versions(session: Session, ids: Iterable[int]) -> int:
+    """Delete these versions (ones no release holds any more); how many went."""
+    wanted = sorted(ids)
+    for i in range(0, len(wanted), _CHUNK):
+        session.connection().execute(
+            delete(VersionRow).where(col(VersionRow.id).in_(wanted[i : i + _CHUNK]))
+        )
+    return len(wanted)
+
+
+def versions_of(session: Session, code: str) -> Mapping[int, Record]:
+    """Every stored version of one code's record, by version id."""
+    rows = session.exec(select(VersionRow).where(VersionRow.code == code))
+    return {row.id: record_from_json(row.data) for row in rows if row.id is not None}

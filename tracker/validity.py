@@ -1,0 +1,138 @@
+"""Was a code valid on a date of service? Pure: a record and a date in, a ``Validity`` out.
+
+A code is usable from its add date through its termination date, inclusive: the layout's
+termination date is "the last date for which a procedure or modifier code may be used".
+Which record answers is the caller's choice, and that choice is the whole difference between
+valid time and knowledge time: the code's latest record across every stored release (CMS's
+latest word, so a retroactive addition counts), or the latest as of one release (``last_known``
+over the releases up to it) for an audit of what could be known then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from tracker.reconcile import cms_date
+from tracker.records import Record
+
+VALID = "valid"
+NOT_YET_VALID = "not_yet_valid"  # before the add date
+ENDED = "ended"  # after the termination date (the caller lists the successors)
+UNKNOWN = "unknown"  # in no stored release, or a date older than every stored release
+BAD_DATE = "bad_date"  # the date of service is not YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY
+STATUSES = (VALID, NOT_YET_VALID, ENDED, UNKNOWN, BAD_DATE)
+
+
+@dataclass(frozen=True)
+class Known:
+    """A code's record as of some release, and the release it came from (build with ``of``)."""
+
+    record: Record
+    release: str  # the label of the release the record was read from, e.g. "2026-Q1"
+    added: date | None  # its add date (ADD DT), read once: a claims file asks per row
+    terminated: date | None  # its termination date (TERM DT), if any
+
+    @classmethod
+    def of(cls, record: Record, release: str) -> Known:
+        added, terminated = cms_date(record.text("add_dt")), cms_date(record.text("term_dt"))
+        return cls(record, release, added, terminated)
+
+
+@dataclass(frozen=True)
+class Validity:
+    """Whether one code was valid on one date of service, and why."""
+
+    code: str
+    on: date | None  # the date of service; None when it could not be read (bad_date)
+    status: str  # one of STATUSES
+    added: date | None  # the record's add date (ADD DT), None without a record
+    terminated: date | None  # the record's termination date (TERM DT), if any
+    release: str | None  # the label of the release the record came from, None without one
+    reason: str  # one line for a report, e.g. "ended: terminated 2013-12-31"
+
+
+def last_known(releases: Iterable[tuple[str, Iterable[Record]]]) -> dict[str, Known]:
+    """Each code's latest record over releases given oldest first, with its release's label.
+
+    Given every stored release, this is CMS's latest word; given the releases up to one
+    label, it is what that release knew (``--known-in``).
+    """
+    known: dict[str, Known] = {}
+    for label, records in releases:
+        for record in records:
+            known[record.code] = Known.of(record, label)
+    return known
+
+
+def validity(code: str, on: date, known: Known | None, first_effective: date | None) -> Validity:
+    """Whether ``code`` was valid on ``on`` by its record ``known`` (None: in no stored
+    release); ``first_effective`` is when the oldest stored release took effect."""
+    if first_effective is None:
+        return _unknown(code, on, "unknown: no release is stored")
+    if on < first_effective:
+        # The code may have been valid then under a record no stored release holds.
+        oldest = f"the oldest took effect {first_effective}"
+        return _unknown(code, on, f"unknown: no release that old is stored ({oldest})")
+    if known is None:
+        return _unknown(code, on, "unknown: in no stored release")
+    added, terminated = known.added, known.terminated
+    if added is not None and on < added:
+        status, reason = NOT_YET_VALID, f"not yet valid: added {added}"
+    elif terminated is not None and on > terminated:
+        status, reason = ENDED, f"ended: terminated {terminated}"
+    else:
+        status, reason = VALID, _valid_reason(added, terminated)
+    return Validity(code, on, status, added, terminated, known.release, reason)
+
+
+def check(code: str, on: object, known: Known | None, first_effective: date | None) -> Validity:
+    """``validity`` for a date of service as a claims extract gives it; bad_date, never an
+    exception, when it cannot be read (a bad row is marked and the file goes on)."""
+    parsed = service_date(on)
+    if parsed is None:
+        return Validity(code, None, BAD_DATE, None, None, None, f"bad date: {str(on)!r}")
+    return validity(code, parsed, known, first_effective)
+
+
+def service_date(value: object) -> date | None:
+    """A date of service from a claims extract: YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY text
+    (the month and day may lack their leading zero, as US-locale spreadsheets write them),
+    or a date cell of a workbook. None for anything else."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text.isascii():
+        return None
+    if len(text) == 8 and text.isdigit():
+        return cms_date(text)
+    parts = text.split("-")
+    if len(parts) == 3 and (len(parts[0]), len(parts[1]), len(parts[2])) == (4, 2, 2):
+        return _date(parts[0], parts[1], parts[2])
+    parts = text.split("/")
+    if len(parts) == 3 and len(parts[2]) == 4 and all(0 < len(p) <= 2 for p in parts[:2]):
+        return _date(parts[2], parts[0], parts[1])
+    return None
+
+
+def _unknown(code: str, on: date, reason: str) -> Validity:
+    return Validity(code, on, UNKNOWN, None, None, None, reason)
+
+
+def _date(year: str, month: str, day: str) -> date | None:
+    if not (year.isdigit() and month.isdigit() and day.isdigit()):
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _valid_reason(added: date | None, terminated: date | None) -> str:
+    since = f"added {added}" if added else "no add date"
+    return f"valid: {since}, terminated {terminated}" if terminated else f"valid: {since}"
