@@ -14,7 +14,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "tracker" / "samples"
 
 DISCLAIMER = "Sample HCPCS release for the tracker demo: invented codes, real record layout.\r\n"
 
-_BASE: dict[str, dict[str, object]] = {
+_BASE: dict[str, dict[str, object] | None] = {  # None: not in the 2025 base
     "AQ": {
         "long_description": "Sample modifier: service provided in a sample area",
         "short_description": "Sample area modifier",

@@ -10,11 +10,13 @@ list this module in ``pytest_plugins`` of the root conftest):
 ``SMTPTestServer(credentials={"user": "secret"})`` requires AUTH; ``starttls=context`` offers
 STARTTLS (and requires it before MAIL); ``implicit_tls=context`` speaks TLS from the first byte
 (security = "ssl"). ``stop()`` takes the server down mid-test; ``unused_port()`` is a port
-nothing listens on.
+nothing listens on. ``server.hold_reply = 10`` records each message, then holds the reply to
+DATA for 10 seconds: a client killed meanwhile never learns that the message was accepted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import ssl
@@ -53,6 +55,7 @@ class Received:
 class _Collector:
     def __init__(self) -> None:
         self.received: list[Received] = []
+        self.hold_reply = 0.0  # seconds between recording a message and answering DATA
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
@@ -60,6 +63,8 @@ class _Collector:
         self.received.append(
             Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), content, login)
         )
+        if self.hold_reply:
+            await asyncio.sleep(self.hold_reply)
         return "250 Message accepted for delivery"
 
 
@@ -124,6 +129,14 @@ class SMTPTestServer:
     @property
     def received(self) -> list[Received]:
         return self._collector.received
+
+    @property
+    def hold_reply(self) -> float:
+        return self._collector.hold_reply
+
+    @hold_reply.setter
+    def hold_reply(self, seconds: float) -> None:
+        self._collector.hold_reply = seconds
 
     @property
     def messages(self) -> list[EmailMessage]:

@@ -128,22 +128,27 @@ def test_first_run_second_run_and_a_repost(
         "8 codes\n"
         "2025 -> 2025-Q2: 1 added, 2 deleted, 1 discontinued, 1 reactivated, 1 changed\n"
         "2025-Q2 -> 2025-Q3: 1 added, 0 deleted, 0 discontinued, 0 reactivated, 2 changed\n"
-        f"report: {reports / 'HCPCS_2025_to_2025-Q2.csv'}\n"
-        f"report: {reports / 'HCPCS_2025_to_2025-Q2.json'}\n"
-        f"report: {reports / 'HCPCS_2025-Q2_to_2025-Q3.csv'}\n"
-        f"report: {reports / 'HCPCS_2025-Q2_to_2025-Q3.json'}\n"
-        "emails sent: 1\n",
+        + "".join(
+            f"report: {reports / f'HCPCS_{pair}{suffix}'}\n"
+            for pair in ("2025_to_2025-Q2", "2025-Q2_to_2025-Q3")
+            for suffix in (".csv", ".json", ".xlsx", ".html")
+        )
+        + "emails sent: 2\n",
     )
-    (message,) = smtp.messages
-    assert message["Subject"] == (
-        "HCPCS changes: 2025 -> 2025-Q2, 2025-Q2 -> 2025-Q3 "
-        "(2 added, 2 deleted, 1 discontinued, 1 reactivated, 3 changed)"
-    )
-    attachments = {a.get_filename(): a.get_payload(decode=True) for a in message.iter_attachments()}
-    assert attachments == {
-        "HCPCS_2025_to_2025-Q2.csv": (reports / "HCPCS_2025_to_2025-Q2.csv").read_bytes(),
-        "HCPCS_2025-Q2_to_2025-Q3.csv": (reports / "HCPCS_2025-Q2_to_2025-Q3.csv").read_bytes(),
-    }
+    # One email per release pair, each with its own workbook attached ([email] attach).
+    assert [m["Subject"] for m in smtp.messages] == [
+        "HCPCS changes: 2025 -> 2025-Q2 (1 added, 2 deleted, 1 discontinued, 1 reactivated, "
+        "1 changed)",
+        "HCPCS changes: 2025-Q2 -> 2025-Q3 (1 added, 2 changed)",
+    ]
+    attachments = [
+        {a.get_filename(): a.get_payload(decode=True) for a in m.iter_attachments()}
+        for m in smtp.messages
+    ]
+    assert attachments == [
+        {name: (reports / name).read_bytes()}
+        for name in ("HCPCS_2025_to_2025-Q2.xlsx", "HCPCS_2025-Q2_to_2025-Q3.xlsx")
+    ]
     raw = sorted(p.name for p in (tmp_path / "data" / "raw").iterdir())
     assert len(raw) == 3 and all(len(name) == 64 + 4 for name in raw)
     report_times = {p: p.stat().st_mtime_ns for p in reports.iterdir()}
@@ -160,7 +165,7 @@ def test_first_run_second_run_and_a_repost(
     assert len(zip_requests) == 3
     assert all("if-none-match" in headers for _, _, headers in zip_requests)
     assert {p: p.stat().st_mtime_ns for p in reports.iterdir()} == report_times
-    assert len(smtp.messages) == 1
+    assert len(smtp.messages) == 2
 
     # CMS re-posts July at the same URL with a correction: a revision with its own diff.
     site.put(
@@ -174,14 +179,14 @@ def test_first_run_second_run_and_a_repost(
         "(july-2025-alpha-numeric-hcpcs-files.zip:HCPC2025_JUL_ANWEB_SAMPLE.txt): 8 codes",
         "2025-Q3 -> 2025-Q3.2: 0 added, 0 deleted, 0 discontinued, 0 reactivated, 1 changed",
     ]
-    assert len(smtp.messages) == 2
-    assert smtp.messages[1]["Subject"] == "HCPCS changes: 2025-Q3 -> 2025-Q3.2 (1 changed)"
+    assert len(smtp.messages) == 3
+    assert smtp.messages[2]["Subject"] == "HCPCS changes: 2025-Q3 -> 2025-Q3.2 (1 changed)"
 
     ledger = runs(capsys, config)
     assert [(r["outcome"], r["imported"], len(r["reports"]), r["emails_sent"]) for r in ledger] == [  # type: ignore[arg-type]
-        ("ok", ["2025-Q3.2"], 2, 1),
+        ("ok", ["2025-Q3.2"], 4, 1),
         ("ok", [], 0, 0),
-        ("ok", ["2025", "2025-Q2", "2025-Q3"], 4, 1),
+        ("ok", ["2025", "2025-Q2", "2025-Q3"], 8, 2),
     ]
 
 
@@ -196,8 +201,7 @@ def test_report_since_keeps_a_first_run_quiet(
         "1 discontinued, 1 reactivated, 1 changed"
     ) in out.splitlines()
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
-        "HCPCS_2025-Q2_to_2025-Q3.csv",
-        "HCPCS_2025-Q2_to_2025-Q3.json",
+        f"HCPCS_2025-Q2_to_2025-Q3.{suffix}" for suffix in ("csv", "html", "json", "xlsx")
     ]
 
 
@@ -208,25 +212,26 @@ def test_smtp_down_keeps_the_email_and_the_next_run_sends_it_once(
     code, out = check(capsys, config)  # nothing listens on that port: connection refused
     assert code == 1
     assert out.splitlines()[-1].startswith(
-        "FAILED: email 'HCPCS changes: 2025 -> 2025-Q2, 2025-Q2 -> 2025-Q3 (2 added, 2 deleted, "
-        "1 discontinued, 1 reactivated, 3 changed)' stays in the outbox: email to "
+        "FAILED: email 'HCPCS changes: 2025-Q2 -> 2025-Q3 (1 added, 2 changed)' stays in the "
+        "outbox: email to "
     )
     main(["--config", str(config), "status"])
     status = capsys.readouterr().out
     assert status.startswith("FAIL: no run has succeeded yet\nFAIL: the last run failed: ")
-    assert "1 email(s) waiting in the outbox" in status
+    assert "2 email(s) waiting in the outbox" in status
     with SMTPTestServer() as server:
         write_config(tmp_path, site, server.port)
         code, out = check(capsys, config)
-        assert (code, out.splitlines()[-1]) == (0, "emails sent: 1")
+        assert (code, out.splitlines()[-1]) == (0, "emails sent: 2")
         code, out = check(capsys, config)
         assert (code, out.splitlines()[-1]) == (
             0,
             "Nothing new: nothing imported, no report written.",
         )
         assert [m["Subject"] for m in server.messages] == [
-            "HCPCS changes: 2025 -> 2025-Q2, 2025-Q2 -> 2025-Q3 "
-            "(2 added, 2 deleted, 1 discontinued, 1 reactivated, 3 changed)"
+            "HCPCS changes: 2025 -> 2025-Q2 (1 added, 2 deleted, 1 discontinued, 1 reactivated, "
+            "1 changed)",
+            "HCPCS changes: 2025-Q2 -> 2025-Q3 (1 added, 2 changed)",
         ]
     assert main(["--config", str(config), "status"]) == 0
     assert capsys.readouterr().out.startswith("OK\n")
@@ -288,7 +293,9 @@ def test_a_second_check_on_the_same_database_is_refused(
         f"2026-04-02T06:15:00+00:00) holds the database {db}; try again later or pass --wait "
         "SECONDS\n"
     )
-    assert runs(capsys, config) == []
+    # Refused before anything was written: the database was not even created.
+    assert main(["--config", str(config), "runs"]) == 1
+    assert capsys.readouterr().err == f"tracker: error: database not found: {db}\n"
 
 
 def test_a_run_that_stops_before_reporting_is_reported_by_the_next(
@@ -311,7 +318,7 @@ def test_a_run_that_stops_before_reporting_is_reported_by_the_next(
         "2025 -> 2025-Q2: 1 added, 2 deleted, 1 discontinued, 1 reactivated, 1 changed",
         "2025-Q2 -> 2025-Q3: 1 added, 0 deleted, 0 discontinued, 0 reactivated, 2 changed",
     ]
-    assert len(smtp.messages) == 1
+    assert len(smtp.messages) == 2  # one per release pair
     assert check(capsys, config)[1].endswith("Nothing new: nothing imported, no report written.\n")
     assert [r["outcome"] for r in runs(capsys, config)] == ["ok", "ok", "failed"]
 

@@ -103,15 +103,28 @@ def test_history_json(capsys: pytest.CaptureFixture[str], db: str) -> None:
     _import_samples(capsys, db)
     code, out, _ = run(capsys, "--db", db, "history", "a9902", "--json")
     assert code == 0
-    assert json.loads(out) == [
-        {"release": "2025", "code_set": "HCPCS", "effective": "2025-01-01", "previous": None,
-         "code": "A9902", "category": "first_seen", "action": "N",
-         "description": "Sample catheter, each", "fields": []},
-        {"release": "2025-Q2", "code_set": "HCPCS", "effective": "2025-04-01", "previous": "2025",
-         "code": "A9902", "category": "discontinued", "action": "D",
-         "description": "Sample catheter, each",
-         "fields": [{"field": "term_dt", "old": "", "new": "20250331"}]},
-    ]  # fmt: skip
+    dates = {"added": "2020-01-01", "copies_disagree": [], "successors": []}
+    assert json.loads(out) == {
+        "code": "A9902",
+        "status": {"status": "ended", "text": "ended 2025-03-31 (in 2025-Q3)",
+                   "newest": "2025-Q3", "terminated": "2025-03-31", "last_seen": "2025-Q3"},
+        "first_seen": {"release": "2025", "effective": "2025-01-01", "added": "2020-01-01"},
+        "successors": [],
+        "entries": [
+            {"release": "2025", "code_set": "HCPCS", "effective": "2025-01-01",
+             "previous": None, "code": "A9902", "category": "first_seen", "reason": None,
+             "action": "N", "description": "Sample catheter, each", "fields": [],
+             "action_effective": "2020-01-01", "terminated": None, "explanation": None}
+            | dates,
+            {"release": "2025-Q2", "code_set": "HCPCS", "effective": "2025-04-01",
+             "previous": "2025", "code": "A9902", "category": "discontinued", "reason": None,
+             "action": "D", "description": "Sample catheter, each",
+             "fields": [{"field": "term_dt", "old": "", "new": "2025-03-31"}],
+             "action_effective": "2025-04-01", "terminated": "2025-03-31",
+             "explanation": "agrees"}
+            | dates,
+        ],
+    }  # fmt: skip
 
 
 def test_history_text_and_unknown_code(capsys: pytest.CaptureFixture[str], db: str) -> None:
@@ -119,10 +132,18 @@ def test_history_text_and_unknown_code(capsys: pytest.CaptureFixture[str], db: s
     code, out, _ = run(capsys, "--db", db, "history", "E9901")
     assert (code, out) == (
         0,
+        "E9901  Sample walker, folding, each\n"
+        "status: ended 2020-12-31, dropped after 2025 (aged out)\n"
+        "first seen: 2025 (effective 2025-01-01), added 2015-01-01\n"
+        "successors: none known\n"
+        "\n"
         "2025 (effective 2025-01-01): first seen\n"
         "  E9901  [N] Sample walker, folding, each\n"
+        "      added 2015-01-01, action effective 2021-01-01, terminated 2020-12-31\n"
+        "\n"
         "2025-Q2 (effective 2025-04-01): deleted since 2025\n"
-        "  E9901  (aged_out) Sample walker, folding, each\n",
+        "  E9901  (aged_out) Sample walker, folding, each\n"
+        "      added 2015-01-01, action effective 2021-01-01, terminated 2020-12-31\n",
     )
     code, out, err = run(capsys, "--db", db, "history", "Z0000")
     assert (code, out, err) == (1, "", "tracker: error: code 'Z0000' is in no stored release\n")
@@ -185,9 +206,10 @@ def test_demo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         "2025-Q2 -> 2025-Q3: 1 added, 0 deleted, 0 discontinued, 0 reactivated, 2 changed",
     ]
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
-        "HCPCS_2025-Q2_to_2025-Q3.csv", "HCPCS_2025-Q2_to_2025-Q3.json",
-        "HCPCS_2025_to_2025-Q2.csv", "HCPCS_2025_to_2025-Q2.json",
-    ]  # fmt: skip
+        f"HCPCS_{pair}.{suffix}"
+        for pair in ("2025-Q2_to_2025-Q3", "2025_to_2025-Q2")
+        for suffix in ("csv", "html", "json", "xlsx")
+    ]
     assert_golden(
         "sample_2025_to_2025-Q2.csv",
         (tmp_path / "reports" / "HCPCS_2025_to_2025-Q2.csv").read_bytes(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -76,10 +77,12 @@ def test_cpt_import_releases_diff_history(
         ("99991", "added", []),
     ]  # fmt: skip
     _, out, _ = run(capsys, "--db", db, "history", "99990", "--json")
-    assert [(h["release"], h["category"]) for h in json.loads(out)] == [
+    life = json.loads(out)
+    assert [(h["release"], h["category"]) for h in life["entries"]] == [
         ("CPT-2026", "first_seen"),
         ("CPT-2027", "changed"),
     ]
+    assert (life["status"]["text"], life["successors"]) == ("still current in CPT-2027", [])
 
 
 def test_cpt_import_twice_is_already_imported(capsys: pytest.CaptureFixture[str], db: str) -> None:
@@ -95,8 +98,32 @@ def test_cpt_year_that_contradicts_the_file(capsys: pytest.CaptureFixture[str], 
     )
     assert (code, out) == (1, "")
     assert err.startswith("tracker: error: ") and "2026" in err and err.count("\n") == 1
-    _, out, _ = run(capsys, "--db", db, "releases", "--json")
-    assert json.loads(out) == []
+    # Nothing stored: the file was refused before the database was opened (issue 9 item 6).
+    assert run(capsys, "--db", db, "releases", "--json") == (
+        1,
+        "",
+        f"tracker: error: database not found: {db}\n",
+    )
+
+
+def test_cpt_zip_over_the_configured_unpacked_cap(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
+) -> None:
+    """[source] max_unpacked_mb caps a CPT ZIP as it caps a HCPCS one."""
+    archive = tmp_path / "cpt-data-2026.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("LONGULT.txt", "99990\tInvented alpha\n" + " " * 1_000_000)
+    config = tmp_path / "tracker.toml"
+    config.write_text("[source]\nmax_unpacked_mb = 1\n")
+    args = ("--db", db, "cpt", "import", str(archive), "--year", "2026")
+    assert run(capsys, "--config", str(config), *args) == (
+        1,
+        "",
+        f"tracker: error: {archive}: unpacks to 1000021 bytes, over the cap of 1000000; refusing "
+        "to unpack it (raise [source] max_unpacked_mb if CMS's files really grew)\n",
+    )
+    code, out, _ = run(capsys, *args)  # the default cap, 500 MB
+    assert (code, out.startswith("imported CPT-2026 (")) == (0, True)
 
 
 def test_cadence_json(capsys: pytest.CaptureFixture[str], db: str) -> None:

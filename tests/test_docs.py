@@ -44,7 +44,11 @@ def test_every_command_is_in_the_readme_table_with_its_options() -> None:
     names = {}
     for row in _readme_rows():
         words = row.split()
-        name = " ".join(words[:3]) if words[1] in ("cpt", "config") else " ".join(words[:2])
+        name = (
+            " ".join(words[:3])
+            if words[1] in ("cpt", "config", "db", "watch")
+            else " ".join(words[:2])
+        )
         names[name] = row
     assert sorted(names) == sorted(commands)
     for name, parser in commands.items():

@@ -15,9 +15,9 @@ from responses import matchers
 
 from tests.httpserver import LocalSite
 from tracker.errors import FetchError, InputError
+from tracker.records import Validators
 from tracker.sources.download import (
     DownloadResult,
-    Validators,
     check_url,
     download,
     is_loopback,

@@ -10,11 +10,18 @@ from typing import Any
 
 import pytest
 
+from tests.golden import assert_golden
 from tests.smtpserver import SMTPTestServer, TLSFiles, unused_port
 from tests.smtpserver import smtp_server as smtp_server  # a fixture
 from tests.smtpserver import tls_files as tls_files  # a fixture
 from tracker.config import EmailSettings, parse_section
-from tracker.notify.message import SendError, build_message, build_test_message, send
+from tracker.notify.message import (
+    SendError,
+    build_message,
+    build_test_message,
+    message_id,
+    send,
+)
 from tracker.records import Change, Diff, FieldChange, ReleaseInfo
 
 NOW = datetime(2026, 4, 2, 6, 15, tzinfo=timezone(timedelta(hours=-4)))
@@ -56,34 +63,6 @@ SETTINGS = parse_section(
 )
 CSV = b"\xef\xbb\xbfcode,category\r\nX9001,added\r\n"
 
-TEXT = """\
-HCPCS 2026-Q1 -> 2026-Q2 (effective 2026-04-01)
-
-  added              1
-  deleted            1
-  discontinued       1
-  reactivated        1
-  changed            1
-
-Added
-  X9001  Invented supply, each
-
-Deleted
-  X9002  Invented service, retired (aged out)
-
-Discontinued
-  X9004  Invented kit
-
-Reactivated
-  X9005  Invented probe
-
-Changed
-  X9003  Invented <widget> & gadget, per unit
-      price: 1.00 -> 2.50
-      xref: X9001, X9002 -> X9001
-      coverage: (blank) -> D
-"""
-
 
 def settings_for(server: SMTPTestServer, **overrides: Any) -> EmailSettings:
     table: dict[str, object] = {
@@ -117,9 +96,11 @@ def attachments(message: EmailMessage) -> list[tuple[str, str | None, bytes]]:
     return found
 
 
-def test_report_arrives_with_both_parts_and_the_csv(smtp_server: SMTPTestServer) -> None:
+def test_report_arrives_with_both_parts_and_the_attachment(smtp_server: SMTPTestServer) -> None:
     settings = settings_for(smtp_server)
-    message = build_message(settings, [DIFF], [("hcpcs_2026-Q1_2026-Q2.csv", CSV)], now=NOW)
+    workbook = b"PK\x03\x04 an invented workbook"
+    attached = [("HCPCS_2026-Q1_to_2026-Q2.xlsx", workbook), ("HCPCS_2026-Q1_to_2026-Q2.csv", CSV)]
+    message = build_message(settings, [DIFF], attached, now=NOW, key="report:pair")
 
     assert send(message, settings) == ()
 
@@ -134,72 +115,59 @@ def test_report_arrives_with_both_parts_and_the_csv(smtp_server: SMTPTestServer)
     assert got["From"] == "Tracker <tracker@example.org>"
     assert got["To"] == "compliance@example.org, ops@example.org"
     assert got["Date"] == "Thu, 02 Apr 2026 06:15:00 -0400"
-    assert got["Message-ID"].endswith("@example.org>")
-    assert text_part(got) == TEXT
-    assert attachments(got) == [("text/csv", "hcpcs_2026-Q1_2026-Q2.csv", CSV)]
+    assert got["Message-ID"] == message_id("report:pair", settings.sender)
+    assert_golden("email_sample.txt", text_part(got))
+    assert attachments(got) == [
+        (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "HCPCS_2026-Q1_to_2026-Q2.xlsx",
+            workbook,
+        ),
+        ("text/csv", "HCPCS_2026-Q1_to_2026-Q2.csv", CSV),
+    ]
 
 
-def test_html_part_is_built_from_the_same_diff_and_escaped(smtp_server: SMTPTestServer) -> None:
+def test_what_needs_action_comes_first_in_both_parts(smtp_server: SMTPTestServer) -> None:
     settings = settings_for(smtp_server)
     send(build_message(settings, [DIFF], [], now=NOW), settings)
 
-    page = html_part(smtp_server.messages[0])
+    got = smtp_server.messages[0]
+    text, page = text_part(got), html_part(got)
+    order = ["DISCONTINUED CODES", "CHANGED CODES", "REACTIVATED CODES", "ADDED CODES"]
+    assert [text.index(heading) for heading in order] == sorted(
+        text.index(heading) for heading in order
+    )
+    # The HTML part lists the same codes in the same order, escaped.
+    codes = ["X9004", "X9003", "X9005", "X9001", "X9002"]
+    cells = [page.index(f'<td class="code">{code}</td>') for code in codes]
+    assert cells == sorted(cells)
     assert "Invented &lt;widget&gt; &amp; gadget, per unit" in page
     assert "<widget>" not in page
-    assert "<tr><th>discontinued</th><td>1</td></tr>" in page
-    assert "<tr><td>X9002</td><td>Invented service, retired (aged out)</td><td></td></tr>" in page
-    assert (
-        "<ul><li>price: 1.00 -&gt; 2.50</li><li>xref: X9001, X9002 -&gt; X9001</li>"
-        "<li>coverage: (blank) -&gt; D</li></ul>"
-    ) in page
+    # A repeated field's padding is not shown; a blank value says so.
+    assert "Pricing indicator (price): 1.00 -> 2.50" in text
+    assert "Coverage (coverage): (blank) -> D" in text
 
 
-def test_only_the_first_max_codes_are_listed_then_a_note(smtp_server: SMTPTestServer) -> None:
-    settings = settings_for(smtp_server, max_codes=2)
-    send(build_message(settings, [DIFF], [("r.csv", CSV)], now=NOW), settings)
-
-    got = smtp_server.messages[0]
-    assert text_part(got).split("\n\n", 2)[2] == (
-        "Added\n"
-        "  X9001  Invented supply, each\n"
-        "\n"
-        "Deleted\n"
-        "  X9002  Invented service, retired (aged out)\n"
-        "\n"
-        "... and 3 more codes: see the attached CSV\n"
-    )
-    assert "<p>... and 3 more codes: see the attached CSV</p>" in html_part(got)
+def test_each_section_is_capped_and_points_to_the_attachment() -> None:
+    settings = replace(SETTINGS, max_codes=0)
+    text = text_part(build_message(settings, [DIFF], [("r.xlsx", b"x")], now=NOW))
+    assert "1 more in the attachment" in text and "X9004" not in text
+    bare = text_part(build_message(settings, [DIFF], [], now=NOW))
+    assert "attachment" not in bare and "1 more not listed" in bare
 
 
-def test_truncation_note_without_attachment_does_not_promise_one() -> None:
-    settings = replace(SETTINGS, max_codes=4)
-    message = build_message(settings, [DIFF], [], now=NOW)
-    assert text_part(message).endswith("\n... and 1 more code\n")
-
-
-def test_max_codes_is_a_budget_for_the_whole_email_and_notes_come_first() -> None:
+def test_notes_come_first_and_several_pairs_share_one_subject() -> None:
     second = Diff(Q2, Q3, (Change("X9006", "added", "A", "Invented pad"),))
-    settings = replace(SETTINGS, max_codes=5)
-    message = build_message(settings, [DIFF, second], [], notes=["CPT 2027 files are due"])
+    message = build_message(SETTINGS, [DIFF, second], [], notes=["CPT 2027 files are due"])
 
     assert message["Subject"] == (
         "HCPCS changes: 2026-Q1 -> 2026-Q2, 2026-Q2 -> 2026-Q3 "
         "(2 added, 1 deleted, 1 discontinued, 1 reactivated, 1 changed)"
     )
     text = text_part(message)
-    assert text.startswith("Notes:\n- CPT 2027 files are due\n\nHCPCS 2026-Q1 -> 2026-Q2")
-    assert text.endswith(
-        "HCPCS 2026-Q2 -> 2026-Q3 (effective 2026-07-01)\n"
-        "\n"
-        "  added              1\n"
-        "  deleted            0\n"
-        "  discontinued       0\n"
-        "  reactivated        0\n"
-        "  changed            0\n"
-        "\n"
-        "... and 1 more code\n"
-    )
-    assert "<li>CPT 2027 files are due</li>" in html_part(message)
+    assert text.index("CPT 2027 files are due") < text.index("DISCONTINUED CODES")
+    assert text.index("X9003") < text.index("X9006")
+    assert "CPT 2027 files are due" in html_part(message)
 
 
 def test_subject_template_and_an_empty_diff() -> None:
@@ -207,17 +175,7 @@ def test_subject_template_and_an_empty_diff() -> None:
     message = build_message(settings, [Diff(Q1, Q2, ())], [])
 
     assert message["Subject"] == "[tracker] 2026-Q1 -> 2026-Q2: 0 codes (no changes)"
-    assert text_part(message) == (
-        "HCPCS 2026-Q1 -> 2026-Q2 (effective 2026-04-01)\n"
-        "\n"
-        "  added              0\n"
-        "  deleted            0\n"
-        "  discontinued       0\n"
-        "  reactivated        0\n"
-        "  changed            0\n"
-        "\n"
-        "No changes.\n"
-    )
+    assert "No changes." in text_part(message)
 
 
 def test_email_test_message_arrives(smtp_server: SMTPTestServer) -> None:
@@ -290,7 +248,7 @@ def test_starttls_then_login(tls_files: TLSFiles) -> None:
         )
     [received] = server.received
     assert received.login == "tracker"
-    assert text_part(received.message) == TEXT
+    assert_golden("email_sample.txt", text_part(received.message))
 
 
 def test_starttls_refuses_an_untrusted_certificate(tls_files: TLSFiles) -> None:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from tracker.order import incoming_order, predecessor_of, provisional_info, release_order
+from tracker.order import (
+    incoming_order,
+    predecessor_of,
+    provisional_info,
+    release_order,
+    successor_of,
+)
 from tracker.records import CPT, HCPCS, ParsedRelease, ReleaseInfo
 
 
@@ -32,6 +38,15 @@ def test_a_release_not_stored_yet_follows_what_will_precede_it() -> None:
     assert predecessor_of(_info("2026-Q1"), stored, lambda i: i) == _info("2025-Q4")
     assert predecessor_of(_info("2026-Q1.2", 2), stored, lambda i: i) == _info("2026-Q1")
     assert predecessor_of(_info("2025-Q4"), stored, lambda i: i) is None
+
+
+def test_a_release_inserted_between_others_precedes_the_next_of_its_series() -> None:
+    stored = [_info("2018"), _info("2020"), _info("2026-Q1.2", 2), _info("CPT-2019", code_set=CPT)]
+    assert successor_of(_info("2019"), stored, lambda i: i) == _info("2020")
+    assert successor_of(_info("2017"), stored, lambda i: i) == _info("2018")
+    assert successor_of(_info("2026-Q1"), stored, lambda i: i) == _info("2026-Q1.2", 2)
+    assert successor_of(_info("2026-Q1.2", 2), stored, lambda i: i) is None
+    assert successor_of(_info("2026-Q2"), stored, lambda i: i) is None
 
 
 def test_each_cpt_kind_is_its_own_series() -> None:

@@ -195,3 +195,27 @@ def test_real_codes_checked_by_hand() -> None:
     assert [f.field for f in e0210.fields] == ["tos"]
     assert by_code["A9599"].explanation == "agrees"  # discontinued, action D
     assert by_code["C1204"].explanation == "aged_out"
+
+
+def test_real_2018_to_2020_codes_checked_by_hand() -> None:
+    """Read against the raw records of HCPC2018_CONTR_ANWEB_disc.txt and
+    HCPC2020_ANWEB_w_disclaimer.txt (add date, action date, termination date, action code)."""
+    diff = _real_diff("2018-Alpha-Numeric-HCPCS-File.zip", "2020-Alpha-Numeric-HCPCS-File.zip")
+    by_code = {c.code: c for c in diff.changes}
+    found = {
+        code: (by_code[code].category, by_code[code].action, by_code[code].explanation)
+        for code in ("G9868", "C9030", "A4563", "C9488", "C8904", "B4185", "G9976")
+    }
+    assert found == {
+        "G9868": ("added", "N", "retroactive"),  # absent in 2018, add date 2018-01-01
+        "C9030": ("added", "N", "transient"),  # added 2018-07-01, ended 2018-12-31
+        "A4563": ("added", "N", "mid_period"),  # added by the action of 2019-01-01
+        "C9488": ("changed", "N", "unflagged"),  # ASC group and date moved; action of 2017
+        "C8904": ("discontinued", "N", "mid_period"),  # ended 2018-12-31, action of 2019
+        "B4185": ("changed", "C", "agrees"),  # long description changed, action C
+        "G9976": ("deleted", "", "removed"),  # gone without a termination date
+    }
+    assert (by_code["C9030"].added, by_code["C9030"].terminated) == (
+        date(2018, 7, 1),
+        date(2018, 12, 31),
+    )

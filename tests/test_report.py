@@ -99,3 +99,31 @@ def test_a_long_change_is_never_cut_so_that_old_and_new_look_alike() -> None:
     new = {"G8442": rec("G8442", long_description=head + " at the time of the encounter")}
     text = render_text(diff_releases(OLD, old, NEW, new))
     assert "{+at the time of the encounter+}" in text
+
+
+def test_the_real_2018_to_2020_text_never_shows_a_change_that_reads_the_same() -> None:
+    from tests.conftest import shared_cms
+    from tracker.config import SourceSettings
+    from tracker.hcpcs.read import read_release
+
+    cap = SourceSettings().max_unpacked_bytes
+    old, new = (
+        read_release(shared_cms() / f"{year}-Alpha-Numeric-HCPCS-File.zip", max_unpacked=cap)
+        for year in (2018, 2020)
+    )
+    diff = diff_releases(
+        ReleaseInfo(HCPCS, "2018", old.effective, 1, "a", "a"),
+        {r.code: r for r in old.records},
+        ReleaseInfo(HCPCS, "2020", new.effective, 1, "b", "b"),
+        {r.code: r for r in new.records},
+    )
+    side_by_side = re.compile(r"^      [^:]+: ('.*') -> ('.*')$")
+    shown = 0
+    for line in render_text(diff).splitlines():
+        if match := side_by_side.match(line):
+            assert match.group(1) != match.group(2), line
+            shown += 1
+        elif line.startswith("      ") and "(" in line and "):" in line:
+            assert "[-" in line or "{+" in line, line  # a word diff marks what changed
+            shown += 1
+    assert shown == sum(len(c.fields) for c in diff.changes)

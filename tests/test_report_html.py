@@ -27,7 +27,8 @@ class _Page(HTMLParser):
         self._in: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.open.append(tag)
+        if tag not in ("br", "meta"):  # void elements: no end tag
+            self.open.append(tag)
         if tag in ("h2", "h3"):
             self._in, self.headings = "heading", [*self.headings, ""]
         elif tag == "td" and ("class", "code") in attrs:

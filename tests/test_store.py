@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -117,22 +116,14 @@ def test_modifier_fields_roundtrip(store: Store) -> None:
     assert store.catalog.records("2025") == {"ZX": record}
 
 
-@pytest.mark.skipif(
-    not os.environ.get("TRACKER_TEST_PG_URL"),
-    reason="set TRACKER_TEST_PG_URL=postgresql+psycopg://... to run the store on PostgreSQL",
-)
-def test_the_same_reports_on_postgresql() -> None:
-    from sqlmodel import SQLModel
-
+def test_the_same_reports_on_postgresql(pg_url: str) -> None:
     from tests.golden import assert_golden
     from tracker.query import stored_diff
     from tracker.report.csv import render_csv
     from tracker.run.demo import DEMO_GUARD, sample_paths
     from tracker.run.ingest import import_files
 
-    pg = Store(os.environ["TRACKER_TEST_PG_URL"])
-    SQLModel.metadata.drop_all(pg.engine)
-    SQLModel.metadata.create_all(pg.engine)
+    pg = Store(pg_url)  # a fresh database (tests/conftest.py)
     try:
         import_files(pg, sample_paths(), guard=DEMO_GUARD, max_unpacked=UNPACKED)
         assert [
@@ -142,7 +133,6 @@ def test_the_same_reports_on_postgresql() -> None:
         assert_golden("sample_2025_to_2025-Q2.csv", render_csv(stored_diff(pg, "2025", "2025-Q2")))
         assert_golden("sample_2025-Q2_to_2025-Q3.csv", render_csv(stored_diff(pg, "2025-Q3")))
     finally:
-        SQLModel.metadata.drop_all(pg.engine)
         pg.close()
 
 
@@ -200,7 +190,13 @@ def test_fields_cms_resets_do_not_make_a_new_revision(store: Store) -> None:
     same_content_new_label = ParsedRelease(
         HCPCS, "2025-Q4", date(2025, 10, 1), "q4.txt", "q", first.records
     )
-    assert add(store, same_content_new_label).status == "imported"
+    with pytest.raises(GuardError) as err:
+        add(store, same_content_new_label)
+    assert str(err.value) == (
+        "q4.txt: same records as 2025-Q3 (2025-Q3.txt): a wrong file or label? "
+        "use --force to store them as 2025-Q4 too"
+    )
+    assert add(store, same_content_new_label, force=True).status == "imported"
 
 
 def test_the_annual_file_imported_after_the_january_quarter_comes_before_it(store: Store) -> None:
@@ -227,7 +223,7 @@ def test_a_release_not_stored_yet_is_guarded_against_its_predecessor_once_stored
     (against 2026-Q1's 120 codes its 100 would be 16.7% fewer)."""
     add(store, _release("2025-Q4", 100))
     add(store, _release("2026-Q1", 120))
-    annual = add(store, _release("2026", 100))
+    annual = add(store, _release("2026", 100, variant="a"))
     assert annual.status == "imported"
     assert annual.predecessor is not None and annual.predecessor.info.label == "2025-Q4"
 

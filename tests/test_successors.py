@@ -15,10 +15,9 @@ from tests.conftest import shared_cms
 from tracker.config import SourceSettings
 from tracker.diff import diff_releases
 from tracker.hcpcs.read import read_release
-from tracker.records import HCPCS, Record, ReleaseInfo, Value
+from tracker.records import HCPCS, Record, ReleaseInfo, Successor, Value
 from tracker.successors import (
     Lineage,
-    Successor,
     cms_successors,
     inferred_successors,
     lineage,

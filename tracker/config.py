@@ -173,6 +173,15 @@ def _strings(value: object, spec: Spec) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _choices(value: object, spec: Spec) -> tuple[str, ...]:
+    """A list of distinct choices ([] allowed), in the order given."""
+    items = _strings(value, spec)
+    for item in items:
+        if item not in spec.choices:
+            raise _expected(f"a list of {' | '.join(spec.choices)}", value)
+    return tuple(dict.fromkeys(items))
+
+
 def _urls(value: object, spec: Spec) -> tuple[str, ...]:
     urls = _strings(value, spec)
     for url in urls:
@@ -302,6 +311,7 @@ CHOICE = Kind(_choice)
 PATH = Kind(_path)
 OPTIONAL_PATH = Kind(_optional_path, lambda value: _toml(value or ""))
 STRINGS = Kind(_strings)
+CHOICES = Kind(_choices)
 URLS = Kind(_urls)
 SECONDS_PAIR = Kind(_seconds_pair)
 MONTH_DAY = Kind(_month_day, _show_month_day)
@@ -537,8 +547,8 @@ DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 @dataclass(frozen=True, kw_only=True)
 class EmailSettings(Section):
-    """One email per check that found changes, with the CSV report(s) attached. Without an
-    [email] table nothing is sent. Check the settings with `tracker email-test`."""
+    """One email per release pair a check reports, with its report attached (see attach).
+    Without an [email] table nothing is sent. Check the settings with `tracker email-test`."""
 
     name = "email"
     refused: ClassVar[Mapping[str, str]] = {
@@ -584,9 +594,17 @@ class EmailSettings(Section):
     )
     max_codes: int = setting(
         50,
-        "Codes listed in full in the email; the rest are in the attached CSV.",
+        "Codes listed in full in each section of the email (removed, discontinued, ...); the "
+        "rest are in the attachment.",
         parse=WHOLE,
         low=0,
+    )
+    attach: tuple[str, ...] = setting(
+        ("xlsx",),
+        'The reports attached to each email: "xlsx" (the workbook made for review), "csv", '
+        "both, or [] for none.",
+        parse=CHOICES,
+        choices=("xlsx", "csv"),
     )
     timeout: float = setting(30, "Seconds for each SMTP operation.", parse=REAL, above=0, high=3600)
 

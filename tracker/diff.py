@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from tracker.hcpcs.layout import FIELD_NAMES, NOT_COMPARED
 from tracker.reconcile import claimed_only, count_explanations, reconcile
@@ -38,10 +39,14 @@ def diff_releases(
         change = diff_code(code, old.get(code), new.get(code), skip)
         if change is None:
             continue
-        if new_info.code_set != CPT:  # CPT files carry no action codes or dates
+        if new_info.code_set != CPT:
             change = reconcile(
                 change, old.get(code), new.get(code), old_info.effective, new_info.effective
             )
+        elif change.reason is not None:
+            # CPT files carry no action codes or dates: a code the AMA dropped is simply
+            # deleted, neither aged out nor an anomaly.
+            change = replace(change, reason=None)
         changes.append(change)
     summary = Counter(c.category for c in changes)
     claimed: tuple[Claim, ...] = ()
@@ -129,16 +134,26 @@ def changed_fields(
     return tuple(changes)
 
 
-def select(diff: Diff, *, categories: Iterable[str] = (), codes: Iterable[str] = ()) -> Diff:
-    """The part of a diff a reviewer asked for: some categories, and codes by prefix ("J16"
-    matches J1600 to J1699; a whole code matches itself). No filter keeps everything; the
-    counts are those of what is kept."""
+def select(
+    diff: Diff,
+    *,
+    categories: Iterable[str] = (),
+    codes: Iterable[str] = (),
+    exact: Iterable[str] | None = None,
+) -> Diff:
+    """The part of a diff a reviewer asked for: some categories, codes by prefix ("J16"
+    matches J1600 to J1699; a whole code matches itself) and, with ``exact``, only those codes
+    (a watchlist). No filter keeps everything; the counts are those of what is kept."""
     wanted = frozenset(categories)
     prefixes = tuple(code.strip().upper() for code in codes)
+    listed = None if exact is None else frozenset(exact)
 
-    def keep(code: str, category: str | None) -> bool:
-        in_category = not wanted or category in wanted
-        return in_category and (not prefixes or code.strip().startswith(prefixes))
+    def keep(code: str, category: str) -> bool:
+        return (
+            (not wanted or category in wanted)
+            and (not prefixes or code.startswith(prefixes))
+            and (listed is None or code in listed)
+        )
 
     changes = tuple(c for c in diff.changes if keep(c.code, c.category))
     claims = tuple(c for c in diff.claimed_only if keep(c.code, "claimed_only"))

@@ -7,23 +7,39 @@ what the guard needs of its predecessor in, a verdict out; whoever stores a rele
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tracker.records import CPT, ParsedRelease
+
+if TYPE_CHECKING:
+    from tracker.config import GuardSettings
 
 _ADVICE = "(truncated or wrong file?); use --force if it is real"
 _INSERT_ADVICE = "(wrong label or effective date?); use --force if it is real"
 
 
+def _defaults() -> GuardSettings:
+    """[guard] at its defaults: the config schema holds each limit's one default."""
+    from tracker.config import GuardSettings  # tracker.config imports this module
+
+    return GuardSettings()
+
+
 @dataclass(frozen=True)
 class Guard:
-    """The mass-change guard's limits: refuse a release that lost too many codes."""
+    """The mass-change guard's limits: refuse a release that lost too many codes.
 
-    max_drop: float = 0.10  # fraction of the predecessor's codes
-    min_codes: int = 1000  # absolute floor for a HCPCS release
+    ``Guard()`` has [guard]'s defaults; ``GuardSettings.as_guard()`` the configured limits.
+    """
+
+    # fraction of the predecessor's codes
+    max_drop: float = field(default_factory=lambda: _defaults().max_drop_percent / 100)
+    # absolute floor for a HCPCS release
+    min_codes: int = field(default_factory=lambda: _defaults().min_codes)
     # CMS terminates a code before it drops it; a file cut at a record boundary loses a run
     # of live codes instead (2018 -> 2020 removed 2 codes that way, 2017 -> 2018 none).
-    max_removed: int = 50
+    max_removed: int = field(default_factory=lambda: _defaults().max_removed)
 
 
 @dataclass(frozen=True)

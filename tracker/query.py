@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from tracker.cpt.cadence import CadenceEntry, CptCalendar, ImportedCpt, cadence, default_years
 from tracker.diff import absent_fields, describe, diff_code, diff_releases
 from tracker.errors import NotFoundError, UsageError
-from tracker.records import CPT, Change, CopyDisagreement, Diff, Record
+from tracker.impact import impacts
+from tracker.reconcile import reconcile
+from tracker.records import CPT, Change, CopyDisagreement, Diff, Impact, Record
+from tracker.registry import with_successors
 from tracker.store import Store, StoredRelease
+
+if TYPE_CHECKING:
+    from tracker.report.timeline import TimelineRow
 
 
 def stored_diff(store: Store, old: str | None = None, new: str | None = None) -> Diff:
@@ -45,9 +52,9 @@ def _diff(store: Store, old: StoredRelease, new: StoredRelease) -> Diff:
         # unchanged: only the versions one side lacks need loading. (A CPT diff looks at the
         # whole of both releases to see which descriptor kinds each was given.)
         old_ids, new_ids = old_ids - new_ids, new_ids - old_ids
-    diff = diff_releases(
-        old.info, catalog.records_by_ids(old_ids), new.info, catalog.records_by_ids(new_ids)
-    )
+    old_records, new_records = catalog.records_by_ids(old_ids), catalog.records_by_ids(new_ids)
+    diff = diff_releases(old.info, old_records, new.info, new_records)
+    diff = with_successors(store, diff, old_records, new_records)
     return _with_copies(
         diff, catalog.disagreements(old.info.label), catalog.disagreements(new.info.label)
     )
@@ -93,6 +100,7 @@ def code_history(store: Store, code: str) -> list[HistoryEntry]:
         if before is None:
             if record is not None:
                 first = Change(code, "first_seen", record.text("action_cd"), describe(record))
+                first = _reconciled(first, None, release, record)
                 entries.append(HistoryEntry(release, None, first))
             continue
         skip: frozenset[str] = frozenset()
@@ -106,8 +114,25 @@ def code_history(store: Store, code: str) -> list[HistoryEntry]:
         if change is not None:
             pair = (before[0].info.label, release.info.label)
             change = _with_copies_of(change, [d for label in pair for d in copies.get(label, ())])
+            change = _reconciled(change, before, release, record)
             entries.append(HistoryEntry(release, before[0], change))
     return entries
+
+
+def _reconciled(
+    change: Change,
+    before: tuple[StoredRelease, Record | None] | None,
+    release: StoredRelease,
+    record: Record | None,
+) -> Change:
+    """A history entry's change with its dates and explanation, as a diff gives them; a code
+    first seen gets its dates only (there is nothing to explain it against)."""
+    if release.info.code_set == CPT:  # CPT files carry no action codes or dates
+        return change
+    effective = release.info.effective
+    if before is None:
+        return replace(reconcile(change, None, record, effective, effective), explanation=None)
+    return reconcile(change, before[1], record, before[0].info.effective, effective)
 
 
 def cpt_cadence(store: Store, calendar: CptCalendar, *, as_of: date) -> list[CadenceEntry]:
@@ -117,3 +142,35 @@ def cpt_cadence(store: Store, calendar: CptCalendar, *, as_of: date) -> list[Cad
         for r in store.catalog.releases(CPT)
     ]
     return cadence(calendar, imported, as_of=as_of, years=default_years(imported, as_of=as_of))
+
+
+def impacts_for(store: Store, diff: Diff, watch: str | None = None) -> tuple[Impact, ...]:
+    """The diff's impact on every watchlist (or on the one named ``watch``), for `tracker
+    impact`, the reports and the email; none when there are no watchlists."""
+    watchlists = [store.watchlists.get(watch)] if watch is not None else store.watchlists.all()
+    codes = {code for w in watchlists for code in w.codes}
+    return impacts(diff, watchlists, store.watchlists.known_codes(codes))
+
+
+def timeline(store: Store) -> list[TimelineRow]:
+    """Every stored release, oldest first, with what changed since the one before it in its
+    series (the first of a series counts nothing as added)."""
+    from tracker.report.timeline import TimelineRow
+
+    rows = []
+    for release in store.catalog.releases():
+        before = store.catalog.predecessor(release.info)
+        summary = _diff(store, before, release).summary if before is not None else {}
+        rows.append(
+            TimelineRow(
+                label=release.info.label,
+                code_set=release.info.code_set,
+                effective=release.info.effective,
+                codes=release.codes,
+                added=summary.get("added", 0),
+                ended=summary.get("deleted", 0) + summary.get("discontinued", 0),
+                changed=summary.get("changed", 0),
+                reactivated=summary.get("reactivated", 0),
+            )
+        )
+    return rows

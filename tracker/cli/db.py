@@ -17,9 +17,12 @@ if TYPE_CHECKING:
     from tracker.run.lock import What
     from tracker.store import Store
 
-# How long opening a database waits for its lock before creating or upgrading the schema,
-# whatever the command's --wait: another process is most likely doing just that (seconds).
+# How long opening a database waits for its lock, by default, to create or upgrade the
+# schema: the holder is most likely another process doing just that (seconds). A check waits
+# its own --wait instead: to a check, a database in use is busy, whatever the holder does.
 SCHEMA_WAIT = 60.0
+# The stores a command opened, closed when it ends (``close_stores``, called by ``main``).
+_OPENED: list[Store] = []
 
 
 def notice(line: str) -> None:
@@ -28,13 +31,19 @@ def notice(line: str) -> None:
 
 
 def open_store(
-    url: str, data_dir: Path, *, writes: What | None = None, locked: bool = False
+    url: str,
+    data_dir: Path,
+    *,
+    writes: What | None = None,
+    locked: bool = False,
+    wait: float = SCHEMA_WAIT,
 ) -> Store:
     """Open the database at ``url`` for a command that ``writes`` (as "check" or "import"),
     or only reads (None).
 
     A writer upgrades an older schema, saying so; a reader refuses it. Creating or upgrading
-    takes the database's lock, unless the caller holds it already (``locked``).
+    takes the database's lock, waiting ``wait`` seconds for it at most (a check passes its
+    --wait: busy is busy), unless the caller holds it already (``locked``).
     """
     from tracker.store import Store
 
@@ -42,12 +51,23 @@ def open_store(
         from tracker.run.lock import hold, lock_for
 
         what: What = writes or "import"
-        return hold(lock_for(url, data_dir), what, wait=SCHEMA_WAIT, notify=notice)
+        return hold(lock_for(url, data_dir), what, wait=wait, notify=notice)
 
-    store = Store(url, upgrade=writes is not None, lock=None if locked else lock)
+    # A reader creates nothing: a database not there is "database not found" (exit 1).
+    store = Store(
+        url, create=writes is not None, upgrade=writes is not None, lock=None if locked else lock
+    )
+    _OPENED.append(store)
     if store.upgraded is not None and store.upgraded.before is not None:
         notice(str(store.upgraded))
     return store
+
+
+def close_stores() -> None:
+    """Close every store the command opened: a PostgreSQL session ends then, cleanly, rather
+    than when the process or the garbage collector gets to it."""
+    while _OPENED:
+        _OPENED.pop().close()
 
 
 def add_db_commands(
@@ -79,12 +99,12 @@ def add_db_commands(
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from tracker.cli import _config
+    from tracker.cli.common import load
     from tracker.run.lock import hold, lock_for
     from tracker.store import Store, redact_url
     from tracker.store.migrations import revisions
 
-    config = _config(args)
+    config = load(args)
     with hold(lock_for(config.db_url, config.data_dir), "import", wait=args.wait, notify=notice):
         store = Store(config.db_url, upgrade=True)  # the lock is held: none to take
     store.close()

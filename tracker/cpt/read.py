@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
+from tracker.config import SourceSettings
 from tracker.errors import InputError, UsageError
 from tracker.hcpcs.container import check_members
 from tracker.records import CPT, ParsedRelease, Record, Value
@@ -137,9 +138,15 @@ def release_label(year: int, kind: str, effective: date) -> str:
 
 
 def read_cpt(
-    paths: Sequence[Path], *, year: int, kind: str = "annual", effective: date | None = None
+    paths: Sequence[Path],
+    *,
+    year: int,
+    kind: str = "annual",
+    effective: date | None = None,
+    max_unpacked: int = SourceSettings().max_unpacked_bytes,
 ) -> ParsedRelease:
-    """Read the given files, folders and ZIPs into one CPT release, combined per code."""
+    """Read the given files, folders and ZIPs into one CPT release, combined per code. A ZIP
+    that would unpack to over ``max_unpacked`` bytes ([source] max_unpacked_mb) is refused."""
     if kind not in KINDS:
         raise UsageError(f"unknown CPT kind {kind!r}; use one of {', '.join(KINDS)}")
     if not paths:
@@ -151,7 +158,7 @@ def read_cpt(
         )
     unique = list(dict.fromkeys(paths))
     source_name = ", ".join(sorted(p.name for p in unique))
-    files = [parsed for path in unique for parsed in _read_path(path, year)]
+    files = [parsed for path in unique for parsed in _read_path(path, year, max_unpacked)]
     files.sort(key=lambda f: (PurePosixPath(f.name).name, f.source))
     records = _combine(files)
     when = _release_effective(source_name, year, kind, effective, records)
@@ -191,7 +198,7 @@ class _File:
     codes: Mapping[str, Mapping[str, Value]]
 
 
-def _read_path(path: Path, year: int) -> list[_File]:
+def _read_path(path: Path, year: int, max_unpacked: int) -> list[_File]:
     source = str(path)
     if path.is_dir():
         _check_name(source, path.name, year)
@@ -204,7 +211,7 @@ def _read_path(path: Path, year: int) -> list[_File]:
         raise InputError(source, f"cannot be read ({exc.strerror})") from None
     _check_name(source, path.name, year)
     if path.suffix.lower() == ".zip":
-        return _read_container(source, _zip_members(source, data), year)
+        return _read_container(source, _zip_members(source, data, max_unpacked), year)
     if path.suffix.lower() in (".xlsx", ".xls"):
         raise InputError(source, "workbooks are not read; save the sheet as CSV (code, descriptor)")
     parsed = _read_member(_Member(source, path.name, data), year, contained=False)
@@ -236,13 +243,13 @@ def _folder_members(folder: Path) -> list[_Member]:
     return members
 
 
-def _zip_members(source: str, data: bytes) -> list[_Member]:
+def _zip_members(source: str, data: bytes, max_unpacked: int) -> list[_Member]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise InputError(source, "is not a readable ZIP (truncated or damaged?)") from None
     with archive:
-        check_members(source, archive.infolist())
+        check_members(source, archive.infolist(), max_unpacked=max_unpacked)
         names = sorted(i.filename for i in archive.infolist() if not i.is_dir())
         try:
             return [_Member(f"{source}:{n}", n, archive.read(n)) for n in names if _candidate(n)]

@@ -15,8 +15,6 @@ from typing import IO
 
 from tracker.errors import InputError
 
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a real release ZIP unpacks to under 10 MB
-
 # ZIPs since 2024 hold several *ANWEB* members; only one is the data file.
 _NOT_DATA = re.compile(r"correction|trans(action)?[\s_-]*report|record ?layout", re.IGNORECASE)
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml|<!--)", re.IGNORECASE)
@@ -48,10 +46,9 @@ def _unpack(source: str, archive: zipfile.ZipFile, member: str) -> bytes:
         raise InputError(source, f"member {member} is damaged ({exc})") from None
 
 
-def open_zip(
-    source: str, file: IO[bytes] | Path, *, max_unpacked: int = MAX_UNPACKED_BYTES
-) -> zipfile.ZipFile:
-    """Open a ZIP whose members are safe to unpack; InputError naming ``source`` if not."""
+def open_zip(source: str, file: IO[bytes] | Path, *, max_unpacked: int) -> zipfile.ZipFile:
+    """Open a ZIP whose members are safe to unpack and unpack to at most ``max_unpacked`` bytes
+    ([source] max_unpacked_mb); InputError naming ``source`` if not."""
     try:
         archive = zipfile.ZipFile(file)
     except zipfile.BadZipFile:
@@ -79,10 +76,9 @@ def not_a_zip(head: bytes) -> str:
     return f"is not a ZIP (it starts with {head[:8]!r}); download it again or check the URL"
 
 
-def check_members(
-    source: str, members: Iterable[zipfile.ZipInfo], *, max_unpacked: int = MAX_UNPACKED_BYTES
-) -> None:
-    """Refuse unsafe member names and ZIP bombs before anything is unpacked."""
+def check_members(source: str, members: Iterable[zipfile.ZipInfo], *, max_unpacked: int) -> None:
+    """Refuse unsafe member names and ZIP bombs (over ``max_unpacked`` bytes, [source]
+    max_unpacked_mb) before anything is unpacked."""
     total = 0
     for info in members:
         if not is_safe_member(info.filename):

@@ -1,27 +1,29 @@
 """Change-report emails: message building (pure) and SMTP sending (the edge).
 
-``build_message`` turns diffs into one email (plain text and HTML from the same structured
-sections, CSV reports attached); ``send`` hands a built message to an SMTP server. The caller
-stores the message (an outbox) before calling ``send``, so a ``SendError`` never loses a report.
+``build_message`` turns diffs into one email (plain text and HTML from the same digest,
+``tracker.report.html``, reports attached); ``send`` hands a built message to an SMTP server.
+The caller stores the message (an outbox) before calling ``send``, so a ``SendError`` never
+loses a report.
 """
 
 from __future__ import annotations
 
-import html
+import hashlib
 import logging
 import os
 import smtplib
 import ssl
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import PurePosixPath
 
 from tracker.config import EmailSettings
 from tracker.diff import CATEGORIES
 from tracker.errors import TrackerError
-from tracker.records import Change, Diff, Value
+from tracker.records import Change, Diff, Impact
+from tracker.report.html import render_email_text, render_html
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +37,11 @@ class SendError(TrackerError):
 # --- building (pure) -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Section:
-    """One release pair as the email shows it; both the text and HTML parts render these."""
-
-    title: str  # "HCPCS 2026-Q1 -> 2026-Q2 (effective 2026-04-01)"
-    counts: tuple[tuple[str, int], ...]  # every category, in CATEGORIES order
-    shown: tuple[Change, ...]  # in category order, at most the remaining max_codes
-    omitted: int
+# What each attachment is, by the report file's suffix.
+_MIME = {
+    ".csv": ("text", "csv"),
+    ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
 
 
 def build_message(
@@ -51,17 +50,29 @@ def build_message(
     attachments: Sequence[tuple[str, bytes]],
     *,
     notes: Sequence[str] = (),
+    impacts: Sequence[Impact] = (),
     now: datetime | None = None,
+    key: str | None = None,
 ) -> EmailMessage:
-    """One change-report email for the diffs of one check, with the CSV reports attached."""
-    sections = _sections(diffs, settings.max_codes)
-    more = "see the attached CSV" if attachments else ""
-    message = _envelope(settings, subject_for(settings, diffs), now)
-    message.set_content(_render_text(sections, notes, more))
-    message.add_alternative(_render_html(sections, notes, more), subtype="html")
+    """One change-report email for ``diffs``, led by what needs action (the watchlist impact,
+    removed codes, discontinued codes with their successors, ...), each section capped at
+    ``[email] max_codes``; the text and HTML parts carry the same content (tracker.report.
+    digest). ``key``, the outbox key it is queued under, makes its Message-ID."""
+    more = "in the attachment" if attachments else ""
+    cap = settings.max_codes
+    message = _envelope(settings, subject_for(settings, diffs), now, key)
+    message.set_content(
+        render_email_text(diffs, impacts=impacts, max_codes=cap, more_note=more, notes=notes)
+    )
+    message.add_alternative(
+        render_html(diffs, impacts=impacts, max_codes=cap, more_note=more, notes=notes),
+        subtype="html",
+    )
     for filename, content in attachments:
+        maintype, subtype = _MIME[PurePosixPath(filename).suffix]
+        params = {"charset": "utf-8"} if maintype == "text" else {}
         message.add_attachment(
-            content, maintype="text", subtype="csv", filename=filename, params={"charset": "utf-8"}
+            content, maintype=maintype, subtype=subtype, filename=filename, params=params
         )
     return message
 
@@ -90,83 +101,6 @@ def subject_for(settings: EmailSettings, diffs: Sequence[Diff]) -> str:
     return " ".join(subject.split())
 
 
-def _render_text(sections: Sequence[_Section], notes: Sequence[str], more: str) -> str:
-    lines: list[str] = []
-    if notes:
-        lines += ["Notes:", *(f"- {note}" for note in notes), ""]
-    for section in sections:
-        lines += [section.title, ""]
-        width = max(len(category) for category in CATEGORIES)
-        lines += [f"  {category:<{width}}  {n:>6}" for category, n in section.counts]
-        lines.append("")
-        if not any(n for _, n in section.counts):
-            lines += ["No changes.", ""]
-            continue
-        for category, changes in _by_category(section.shown):
-            lines.append(category.capitalize())
-            for change in changes:
-                lines.append(f"  {change.code}  {change.description}{_reason(change)}")
-                lines += [
-                    f"      {fc.field}: {_show(fc.old)} -> {_show(fc.new)}" for fc in change.fields
-                ]
-            lines.append("")
-        if section.omitted:
-            lines += [_omitted(section.omitted, more), ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _render_html(sections: Sequence[_Section], notes: Sequence[str], more: str) -> str:
-    e = html.escape
-    out = ["<!DOCTYPE html>", '<html><head><meta charset="utf-8"></head><body>']
-    if notes:
-        out.append("<p><strong>Notes:</strong></p><ul>")
-        out += [f"<li>{e(note)}</li>" for note in notes]
-        out.append("</ul>")
-    for section in sections:
-        out.append(f"<h2>{e(section.title)}</h2>")
-        out.append('<table border="1" cellpadding="4" cellspacing="0">')
-        out += [f"<tr><th>{e(c)}</th><td>{n}</td></tr>" for c, n in section.counts]
-        out.append("</table>")
-        if not any(n for _, n in section.counts):
-            out.append("<p>No changes.</p>")
-            continue
-        for category, changes in _by_category(section.shown):
-            out.append(f"<h3>{e(category.capitalize())}</h3>")
-            out.append('<table border="1" cellpadding="4" cellspacing="0">')
-            out.append("<tr><th>Code</th><th>Description</th><th>Fields</th></tr>")
-            for change in changes:
-                fields = "".join(
-                    f"<li>{e(fc.field)}: {e(_show(fc.old))} -&gt; {e(_show(fc.new))}</li>"
-                    for fc in change.fields
-                )
-                out.append(
-                    f"<tr><td>{e(change.code)}</td>"
-                    f"<td>{e(change.description)}{e(_reason(change))}</td>"
-                    f"<td>{f'<ul>{fields}</ul>' if fields else ''}</td></tr>"
-                )
-            out.append("</table>")
-        if section.omitted:
-            out.append(f"<p>{e(_omitted(section.omitted, more))}</p>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
-
-
-def _sections(diffs: Sequence[Diff], max_codes: int) -> list[_Section]:
-    """Sections for each diff; ``max_codes`` is a budget for the whole email, not per pair."""
-    budget = max_codes
-    sections = []
-    for diff in diffs:
-        ordered = sorted(diff.changes, key=lambda c: _order(c.category))
-        shown = tuple(ordered[:budget])
-        budget -= len(shown)
-        title = (
-            f"{diff.new.code_set} {diff.old.label} -> {diff.new.label} "
-            f"(effective {diff.new.effective.isoformat()})"
-        )
-        sections.append(_Section(title, _counts(ordered), shown, len(ordered) - len(shown)))
-    return sections
-
-
 def _counts(changes: Iterable[Change]) -> tuple[tuple[str, int], ...]:
     # Counted from the changes themselves so the counts always match the codes listed.
     tally = dict.fromkeys(CATEGORIES, 0)
@@ -175,49 +109,36 @@ def _counts(changes: Iterable[Change]) -> tuple[tuple[str, int], ...]:
     return tuple(tally.items())
 
 
-def _order(category: str) -> int:
-    return CATEGORIES.index(category) if category in CATEGORIES else len(CATEGORIES)
+def message_id(key: str, sender: str) -> str:
+    """The Message-ID of the email queued under outbox ``key``: ``<sha256(key)[:32]@domain>``,
+    the domain the sender's. The same email always has the same one: a resend (the process died
+    after the server accepted it, before the outbox marked it sent) is a duplicate that mail
+    clients show once."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}@{_domain(sender)}>"
 
 
-def _by_category(changes: Sequence[Change]) -> list[tuple[str, list[Change]]]:
-    groups: dict[str, list[Change]] = {}
-    for change in changes:
-        groups.setdefault(change.category, []).append(change)
-    return list(groups.items())
-
-
-def _reason(change: Change) -> str:
-    if change.category != "deleted" or not change.reason:
-        return ""
-    return f" ({_REASONS.get(change.reason, change.reason)})"
-
-
-def _show(value: Value) -> str:
-    if isinstance(value, tuple):
-        # CMS pads repeated fields (PRICE1..4, XREF1..5) with blanks; trailing ones are noise.
-        items = list(value)
-        while items and not items[-1]:
-            items.pop()
-        value = ", ".join(items)
-    return value if value else "(blank)"
-
-
-def _omitted(count: int, more: str) -> str:
-    noun = "code" if count == 1 else "codes"
-    return f"... and {count} more {noun}: {more}" if more else f"... and {count} more {noun}"
-
-
-def _envelope(settings: EmailSettings, subject: str, now: datetime | None) -> EmailMessage:
+def _envelope(
+    settings: EmailSettings, subject: str, now: datetime | None, key: str | None = None
+) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = settings.sender
     message["To"] = ", ".join(settings.recipients)
     message["Date"] = format_datetime(now or datetime.now().astimezone())
-    # A domain from the sender: make_msgid() would otherwise resolve this host's FQDN (slow
-    # or wrong on servers without DNS). The Message-ID lets recipients spot a duplicate.
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "tracker.invalid"
-    message["Message-ID"] = make_msgid("tracker", domain=domain)
+    # Without a key (`tracker email-test`), a fresh one: each test message is its own.
+    message["Message-ID"] = (
+        message_id(key, settings.sender)
+        if key is not None
+        else make_msgid("tracker", domain=_domain(settings.sender))
+    )
     return message
+
+
+def _domain(sender: str) -> str:
+    # A domain from the sender: make_msgid() would otherwise resolve this host's FQDN (slow
+    # or wrong on servers without DNS).
+    return parseaddr(sender)[1].rpartition("@")[2] or "tracker.invalid"
 
 
 # --- sending (the edge) ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ how many more the attachment holds. The HTML and the plain-text renderers
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -50,6 +51,7 @@ _CPT_DELETED = "No longer in the code set."
 # How the impact headline names the changes of each section ("1 discontinued").
 _VERBS = {"removed": "removed", "unusual_added": "added", "deleted": "deleted"}
 _ENDED = frozenset({"removed", "discontinued", "deleted"})
+_RANKS = {key: rank for rank, (key, _, _) in enumerate(SECTIONS)}
 
 
 @dataclass(frozen=True)
@@ -172,8 +174,7 @@ def _watch(impact: Impact, cap: int | None) -> Watch:
 
 
 def _rank(change: Change) -> int:
-    keys = [key for key, _, _ in SECTIONS]
-    return keys.index(section_key(change))
+    return _RANKS[section_key(change)]
 
 
 def impact_headline(impact: Impact) -> str:
@@ -212,7 +213,8 @@ def headline(digest: Digest) -> str:
     counts = ", ".join(
         f"{totals[key]} {_SHORT.get(key, key)}" for key, _, _ in SECTIONS if totals.get(key)
     )
-    watched = sum(len(w.impact.changes) for w in digest.watches)
+    # A code billed on several chargemaster rows is one watched code.
+    watched = sum(len({wc.change.code for wc in w.impact.changes}) for w in digest.watches)
     lead = f"{watched} watched code{'s' if watched != 1 else ''} changed; " if watched else ""
     return lead + (counts or "no changes")
 
@@ -222,7 +224,9 @@ _SHORT = {"unusual_added": "transient or retroactive", "claimed_only": "claimed 
 
 def counts_line(diff: Diff) -> str:
     """ "300 added, 12 deleted, 475 discontinued, 0 reactivated, 570 changed"."""
-    counts = ", ".join(f"{diff.summary.get(c, 0)} {c}" for c in CATEGORIES)
+    # Counted from the changes themselves, so the counts always match the codes listed.
+    tally = Counter(c.category for c in diff.changes)
+    counts = ", ".join(f"{tally[c]} {c}" for c in CATEGORIES)
     if diff.claimed_only:
         counts += f"; {len(diff.claimed_only)} claimed only"
     return counts

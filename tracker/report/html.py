@@ -303,8 +303,8 @@ def _watch_text(watch: Watch, digest: Digest) -> list[str]:
         cells = _watched_cells(change)
         details = [
             f"explanation {cells[3]}" if cells[3] else "",
-            f"successors {cells[4]}" if cells[4] else "",
-            f"fields {cells[5]}" if cells[5] else "",
+            f"successors: {cells[4]}" if cells[4] else "",
+            f"fields changed: {cells[5]}" if cells[5] else "",
             columns_text(w.columns, watch.columns),
         ]
         lines += [f"{_INDENT}{d}" for d in details if d]

@@ -1,15 +1,21 @@
-"""Write diff reports to a folder: one CSV and one JSON per release pair, written atomically."""
+"""Write diff reports to a folder: per release pair a CSV and a JSON (for machines), a workbook
+and a page (for people), each written atomically."""
 
 from __future__ import annotations
 
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from tracker.records import Diff
+from tracker.records import Diff, Impact
 from tracker.report.csv import render_csv
+from tracker.report.html import render_html
 from tracker.report.json import render_json
+from tracker.report.xlsx import render_xlsx
+
+SUFFIXES = (".csv", ".json", ".xlsx", ".html")
 
 
 def report_stem(diff: Diff) -> str:
@@ -18,13 +24,32 @@ def report_stem(diff: Diff) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
-def write_reports(diff: Diff, directory: Path) -> list[Path]:
+def write_reports(diff: Diff, directory: Path, *, impacts: Sequence[Impact] = ()) -> list[Path]:
+    """The pair's reports, led by the impact on each watchlist: the same bytes for the same
+    pair, so a run that writes them again (the one before stopped before reporting them)
+    leaves a file that holds them untouched."""
     directory.mkdir(parents=True, exist_ok=True)
     stem = report_stem(diff)
-    csv_path, json_path = directory / f"{stem}.csv", directory / f"{stem}.json"
-    write_atomic(csv_path, render_csv(diff).encode("utf-8"))
-    write_atomic(json_path, render_json(diff).encode("utf-8"))
-    return [csv_path, json_path]
+    rendered = {
+        ".csv": render_csv(diff).encode("utf-8"),
+        ".json": render_json(diff).encode("utf-8"),
+        ".xlsx": render_xlsx(diff, impacts=impacts),
+        ".html": render_html(diff, impacts=impacts).encode("utf-8"),
+    }
+    paths = []
+    for suffix in SUFFIXES:
+        path, data = directory / f"{stem}{suffix}", rendered[suffix]
+        if not _holds(path, data):
+            write_atomic(path, data)
+        paths.append(path)
+    return paths
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -33,6 +58,10 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            # On disk before the rename: after a power cut the name holds the whole report
+            # or the file it replaced, never an empty file.
+            handle.flush()
+            os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it private; reports are for the whole team
         os.replace(tmp, path)
     except BaseException:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Sequence
 from typing import Protocol
 
 from tracker.diff import CATEGORIES
 from tracker.hcpcs.legend import action_legend
+from tracker.life import Life
 from tracker.reconcile import ORDER, reading_order
 from tracker.records import HCPCS, Change, Claim, Diff, ReleaseInfo
+from tracker.report.life import standing_text
 from tracker.report.values import (
     disagreement_text,
     field_name,
@@ -152,14 +153,36 @@ def _shorten(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def render_history(entries: Sequence[HistoryLike]) -> str:
-    if not entries:
-        return "No stored release holds this code.\n"
-    lines = []
-    for e in entries:
+def render_history(life: Life) -> str:
+    """A code's whole life: where it stands in the newest release, when it was first seen
+    (with its add date), its successors when it ended, then each release in which it
+    appeared, changed or went, with CMS's explanation and dates."""
+    first = life.entries[0]
+    added = f", added {first.change.added}" if first.change.added else ""
+    lines = [
+        f"{life.code}  {life.entries[-1].change.description}",
+        f"status: {standing_text(life.standing)}",
+        f"first seen: {first.release.info.label} (effective {first.release.info.effective})"
+        + added,
+    ]
+    if life.standing.ended:
+        lines.append(f"successors: {successors_text(life.successors) or 'none known'}")
+    for e in life.entries:
         info = e.release.info
         since = f" since {e.previous.info.label}" if e.previous else ""
         what = e.change.category.replace("_", " ")
-        head = f"{info.label} (effective {info.effective}): {what}{since}"
-        lines.extend([head, *_change_lines(e.change)])
+        change_lines = _change_lines(e.change)
+        dates = _dates(e.change)
+        lines += ["", f"{info.label} (effective {info.effective}): {what}{since}"]
+        lines += [change_lines[0], *([f"      {dates}"] if dates else []), *change_lines[1:]]
     return "\n".join(lines) + "\n"
+
+
+def _dates(change: Change) -> str:
+    """ "added 2020-01-01, action effective 2025-04-01, terminated 2025-03-31"."""
+    dates = [
+        ("added", change.added),
+        ("action effective", change.action_effective),
+        ("terminated", change.terminated),
+    ]
+    return ", ".join(f"{name} {day}" for name, day in dates if day is not None)

@@ -133,7 +133,7 @@ def svg_bars(
     group = len(series) * _BAR + _GAP
     width = max(_MIN_WIDTH, _LEFT + len(labels) * group + 20)
     height = _TOP + _PLOT + _BOTTOM
-    step, top = _scale(max((v for _, _, values in series for v in values), default=0))
+    step, top = axis_scale(max((v for _, _, values in series for v in values), default=0))
     out = [
         f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}" font-family="Arial, Helvetica, sans-serif" font-size="11">',
@@ -175,7 +175,7 @@ def _legend_svg(series: Sequence[tuple[str, str, Sequence[int]]], x: int) -> lis
     return out
 
 
-def _scale(largest: int) -> tuple[int, int]:
+def axis_scale(largest: int) -> tuple[int, int]:
     """A round tick step (1, 2 or 5 times a power of ten) and the axis top, a multiple of it,
     giving at most about five gridlines."""
     rough = max(1, math.ceil(largest / 5))

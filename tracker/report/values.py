@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tracker.hcpcs.layout import FIELDS
 from tracker.hcpcs.legend import FIELD_LEGEND
 from tracker.reconcile import cms_date
 from tracker.records import CopyDisagreement, Successor, Value
@@ -11,6 +12,8 @@ _LABELS = {f.name: f.label for f in FIELD_LEGEND}
 # The layout's 8-character date fields (CCYYMMDD). A value that is not a date is shown as CMS
 # wrote it: the 2018 file has six-character ASC dates ("170401") on five codes.
 DATE_FIELDS = frozenset({"add_dt", "act_eff_dt", "term_dt", "asc_dt", "opps_dt"})
+# Fields CMS repeats (PRICE1..4, XREF1..5, ...): always a list, also when blank.
+REPEATED = frozenset(f.name for f in FIELDS if f.occurs > 1)
 
 
 def display(field: str, value: Value) -> Value:
@@ -18,12 +21,20 @@ def display(field: str, value: Value) -> Value:
     if field in DATE_FIELDS and isinstance(value, str):
         day = cms_date(value)
         return day.isoformat() if day is not None else value
+    if field in REPEATED and value == "":
+        return ()  # a record holds only fields with a value: a blank one reads ""
     return value
 
 
 def value_text(value: Value) -> str:
-    """One line of text: a repeated field's values joined by commas."""
-    return value if isinstance(value, str) else ", ".join(value)
+    """One line of text: a repeated field's values joined by commas, without the blank
+    occurrences CMS pads it with at the end (PRICE1..4, XREF1..5)."""
+    if isinstance(value, str):
+        return value
+    items = list(value)
+    while items and not items[-1]:
+        items.pop()
+    return ", ".join(items)
 
 
 def shown_text(field: str, value: Value) -> str:

@@ -271,9 +271,11 @@ def write_table(sheet: Any, columns: Sequence[Column], rows: Iterable[Sequence[C
 
 
 def _format(cell: Any, column: Column, value: Cell, wrap: Any) -> None:
+    if value is None or value == "":
+        return
     if isinstance(value, date):
         cell.number_format = DATE_FORMAT
-    elif column.kind in (CODE, WRAP, DATE) and isinstance(value, str):
+    elif column.kind == CODE:
         # "@": Excel keeps what is typed into the cell as text too (CPT 00100).
         cell.number_format = "@"
     if column.kind == WRAP:

@@ -6,7 +6,6 @@ failures instead of stopping, so one bad release does not hold back the others.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -20,12 +19,20 @@ import requests
 from tracker.config import Config, SourceSettings
 from tracker.errors import TrackerError
 from tracker.guard import Guard
-from tracker.query import stored_diff
+from tracker.order import incoming_order
+from tracker.query import impacts_for, stored_diff
 from tracker.records import Diff, ParsedRelease
 from tracker.report.publish import write_reports
 from tracker.report.text import summary_line
+from tracker.run.fault import Fault, no_fault
 from tracker.run.ingest import ReleaseFile, Storing, read_files, store_releases
-from tracker.sources.discover import Candidate, LocalCandidate, discover, scan_directory
+from tracker.sources.discover import (
+    Candidate,
+    LocalCandidate,
+    discover,
+    keep_raw,
+    scan_directory,
+)
 from tracker.sources.download import Progress, ValidatorStore, download, validate_zip
 from tracker.sources.http import make_session
 from tracker.store import ImportResult, Store, StoredRelease
@@ -102,22 +109,31 @@ def run_check(
     session: requests.Session,
     progress: Callable[[str], Progress | None] = lambda name: None,
     now: Callable[[], float] = time.time,
+    run_id: int | None = None,
+    fault: Fault = no_fault,
 ) -> CheckResult:
     """Discover, download what is new or changed, import each file on its own in the release
     order (``tracker.run.ingest``), diff each new release against its predecessor, write the
-    reports."""
+    reports. ``run_id``: the ledger entry that records what it does as it goes; ``fault``: a
+    test's kill points (``tracker.run.fault``)."""
     failures: list[str] = []
     candidates, local = _discover(session, settings.source, failures)
+    if run_id is not None:
+        store.ledger.note(run_id, releases_found=len(candidates) + len(local))
     fetched = _fetch(store, session, settings, candidates, progress, failures)
     fetched += _scan(store, local, settings, failures, now=now)
     parsed = _read(fetched, settings.source.max_unpacked_bytes, failures)
-    how = Storing(settings.guard, reported=False)
-    imported = store_releases(store, parsed, how, policy="each", failures=failures)
+    how = Storing(settings.guard, reported=False, run_id=run_id)
+    imported = _import(store, parsed, how, failures, fault)
+    fault("imported")
     # This run's imports, and any that a run stopped half-way left unreported.
     pending = store.catalog.unreported()
     diffs = [d for r in pending if (d := _diff_to_predecessor(store, r)) is not None]
     reported = [d for d in diffs if _reportable(d, settings.report_since)]
-    reports = [p for d in reported for p in _write(d, settings.reports_dir)]
+    reports = [p for d in reported for p in _write(store, d, settings.reports_dir)]
+    if run_id is not None:
+        store.ledger.note(run_id, reports=[str(p) for p in reports])
+    fault("reported")
     return CheckResult(
         found=len(candidates) + len(local),
         downloaded=tuple(f.origin for f in fetched if f.downloaded),
@@ -213,12 +229,13 @@ def _scan(
                     c.path,
                 )
                 continue
-            sha256 = hashlib.sha256(c.path.read_bytes()).hexdigest()
+            # Kept in the raw store like a download, and read from there.
+            kept, sha256 = keep_raw(c.path, settings.raw_dir)
             if store.catalog.has_source(sha256):
                 continue
             if c.path.suffix.lower() == ".zip":
                 validate_zip(
-                    c.path, source=str(c.path), max_unpacked=settings.source.max_unpacked_bytes
+                    kept, source=str(c.path), max_unpacked=settings.source.max_unpacked_bytes
                 )
         except OSError as exc:
             failures.append(f"{c.path}: cannot read file ({exc.strerror})")
@@ -226,7 +243,8 @@ def _scan(
         except TrackerError as exc:
             failures.append(str(exc))
             continue
-        fetched.append(Fetched(c.path, c.path.name, str(c.path), sha256))
+        # The label the scan gave it: the one rule downloads and imports go by too.
+        fetched.append(Fetched(kept, c.path.name, str(c.path), sha256, c.label, c.effective))
     return fetched
 
 
@@ -237,6 +255,19 @@ def _read(
     return read_files(files, max_unpacked=max_unpacked, policy="each", failures=failures)
 
 
+def _import(
+    store: Store, parsed: Sequence[ParsedRelease], how: Storing, failures: list[str], fault: Fault
+) -> list[ImportResult]:
+    """Each release in its own transaction, in the release order (as ``store_releases`` under
+    ``policy="each"``), one at a time so that the fault hook hears each commit."""
+    done = []
+    for release in sorted(parsed, key=incoming_order):
+        for result in store_releases(store, [release], how, policy="each", failures=failures):
+            done.append(result)
+            fault(f"stored:{result.release.info.label}")
+    return done
+
+
 def _diff_to_predecessor(store: Store, release: StoredRelease) -> Diff | None:
     before = store.catalog.predecessor(release.info)
     if before is None:
@@ -244,9 +275,9 @@ def _diff_to_predecessor(store: Store, release: StoredRelease) -> Diff | None:
     return stored_diff(store, before.info.label, release.info.label)
 
 
-def _write(diff: Diff, directory: Path) -> list[Path]:
+def _write(store: Store, diff: Diff, directory: Path) -> list[Path]:
     try:
-        return write_reports(diff, directory)
+        return write_reports(diff, directory, impacts=impacts_for(store, diff))
     except OSError as exc:
         # The release stays unreported: the next run writes its report once this is fixed.
         raise TrackerError(f"{directory}: cannot write reports ({exc.strerror})") from None

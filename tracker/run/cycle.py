@@ -1,36 +1,36 @@
 """One unattended run, as `tracker check` and the scheduler do it: lock, ledger, check, email.
 
 with the database's lock:            (two checks never run on one database at once)
-    start a run in the ledger
+    start a run in the ledger        (it records each release, report and email as they happen)
     run_check                        (discover, download, import, diff, write reports)
-    queue the report email           (stored before sending, once per release pair)
-    mark the releases reported       (a run that stops before here is reported by the next)
+    queue the emails, one per        (one transaction: a run that stops before it is reported
+      release pair, and mark the      by the next; after it, the emails are in the outbox)
+      releases reported
     send what is in the outbox       (a failed send is retried on the next run)
-    finish the run in the ledger     (outcome, releases, reports, emails, error)
+    finish the run in the ledger     (outcome, error)
+
+Killed anywhere (kill -9, a power cut), the next run picks up: tests/test_faults.py kills it at
+each of these steps.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from email.message import EmailMessage
 
 import requests
 
 from tracker.config import Config, EmailSettings
 from tracker.cpt.cadence import CptCalendar, needs_attention
 from tracker.errors import BusyError, TrackerError
-from tracker.notify.outbox import (
-    FlushResult,
-    Sender,
-    flush_outbox,
-    queue_reminder_email,
-    queue_report_email,
-)
-from tracker.query import cpt_cadence
+from tracker.notify.outbox import FlushResult, Sender, flush_outbox, reminder_email, report_emails
+from tracker.query import cpt_cadence, impacts_for
 from tracker.records import CPT
 from tracker.run.check import CheckResult, CheckSettings, render_summary, run_check
+from tracker.run.fault import Fault, no_fault
 from tracker.run.lock import DatabaseLock, Notify, hold, lock_for
 from tracker.sources.download import Progress
 from tracker.store import Store, redact_url
@@ -47,6 +47,7 @@ class CycleDeps:
     send: Sender
     today: Callable[[], date]
     progress: Callable[[str], Progress | None] = lambda name: None
+    fault: Fault = no_fault  # TEST ONLY: kill points (``tracker.run.fault``)
 
 
 @dataclass(frozen=True)
@@ -97,48 +98,57 @@ def run_cycle(
         run_id = deps.store.ledger.start(trigger)
         try:
             check = run_check(
-                deps.store, settings.check, session=deps.session, progress=deps.progress
-            )
+                deps.store, settings.check, session=deps.session, progress=deps.progress,
+                run_id=run_id, fault=deps.fault,
+            )  # fmt: skip
             _queue(deps, settings, check)
-            # Reported only now, with the email stored: a run that stops before this point
-            # leaves the releases unreported, and the next run reports them.
-            deps.store.catalog.mark_reported(check.unreported)
+            deps.fault("queued")
             flushed = (
-                flush_outbox(deps.store, settings.email, deps.send)
+                flush_outbox(deps.store, settings.email, _sending(deps), run_id=run_id)
                 if settings.email
                 else FlushResult(0, ())
             )
         except Exception as exc:
+            # What it did before failing stays in the ledger: it was recorded as it went.
             deps.store.ledger.finish(run_id, outcome="failed", error=f"{type(exc).__name__}: {exc}")
             raise
         result = CycleResult(check, flushed, run_id)
         deps.store.ledger.finish(
             run_id,
             outcome="ok" if result.ok else "failed",
-            releases_found=check.found,
-            imported=[r.release.info.label for r in check.imported],
-            reports=[str(p) for p in check.reports],
-            emails_sent=flushed.sent,
             error="; ".join(check.failures + flushed.failures),
         )
         return result
 
 
 def _queue(deps: CycleDeps, settings: CycleSettings, check: CheckResult) -> None:
-    """Store the report email (and any CPT reminder) in the outbox; sending comes after."""
-    if settings.email is None:
-        return
-    notes = cpt_reminders(deps.store, settings.calendar, deps.today())
-    reminder = "reminder:" + "|".join(notes)
-    if check.diffs:
-        queue_report_email(
-            deps.store, settings.email, check.diffs, check.reports,
-            notes=notes, cpt_descriptors=settings.cpt_descriptors,
+    """Queue one email per release pair (any CPT reminder inside the first, or on its own)
+    and mark the releases reported, in one transaction; sending comes after. The reports are
+    on disk already: written again, they are the same bytes (``write_reports``)."""
+    emails = []
+    if settings.email is not None:
+        notes = cpt_reminders(deps.store, settings.calendar, deps.today())
+        reminder = "reminder:" + "|".join(notes)
+        emails = report_emails(
+            settings.email, check.diffs, check.reports,
+            notes=notes, notes_key=reminder, cpt_descriptors=settings.cpt_descriptors,
+            impacts=[impacts_for(deps.store, diff) for diff in check.diffs],
         )  # fmt: skip
-        if notes:
-            deps.store.outbox.note_sent(reminder, "CPT reminder, sent with the report email")
-    elif notes:
-        queue_reminder_email(deps.store, settings.email, reminder, notes)
+        if notes and not emails:
+            emails = [reminder_email(settings.email, reminder, notes)]
+    deps.store.outbox.queue_reports(emails, reported=check.unreported)
+
+
+def _sending(deps: CycleDeps) -> Sender:
+    """``deps.send``, with the fault hook's point between the server accepting an email and
+    the outbox marking it sent."""
+
+    def send(message: EmailMessage, settings: EmailSettings) -> Sequence[str]:
+        refused = deps.send(message, settings)
+        deps.fault("sent")
+        return refused
+
+    return send
 
 
 def cpt_reminders(store: Store, calendar: CptCalendar, today: date) -> list[str]:

@@ -54,6 +54,7 @@ class Storing:
     force: bool = False
     released: date | None = None  # CPT: when the AMA released the files (--released)
     reported: bool = True  # False: a check stores it, and reports it later
+    run_id: int | None = None  # the check storing it: its ledger entry records each release
     # The effective date given by hand (--effective, one release): a release already stored
     # under another date is refused, not passed over as "already imported".
     effective: date | None = None
@@ -143,7 +144,9 @@ def _store(batch: Batch, parsed: ParsedRelease, how: Storing) -> ImportResult:
     before, after = batch.predecessor(plan.info), batch.successor(plan.info)
     if how.guard is not None and not how.force:
         _guard(batch, parsed, plan, (before, after), how.guard)
-    stored = batch.add(parsed, plan, released=how.released, reported=how.reported)
+    stored = batch.add(
+        parsed, plan, released=how.released, reported=how.reported, run_id=how.run_id
+    )
     return ImportResult("imported", stored, before, after)
 
 

@@ -9,8 +9,11 @@ between ``<li>`` and ``<a>``; and, late 2023 to mid 2024, an entry linking to a 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -212,6 +215,33 @@ def scan_directory(folder: Path) -> list[LocalCandidate]:
         identity = named.identity
         found.append(LocalCandidate(path, identity.label, identity.effective, identity.kind))
     return found
+
+
+def keep_raw(path: Path, raw_dir: Path) -> tuple[Path, str]:
+    """Copy a drop-folder file into the raw store as ``<raw_dir>/<sha256><suffix>``, as a
+    download is kept (``download.raw_path``: the same name for a ZIP), unless it is there
+    already; return the copy and its SHA-256. The copy is what is read and kept as evidence:
+    the folder's file may be replaced or deleted later. OSError: the file cannot be read;
+    FetchError: the copy cannot be written."""
+    data = path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    kept = raw_dir / f"{sha256}{path.suffix.lower()}"
+    if kept.is_file():
+        return kept, sha256
+    try:
+        raw_dir.mkdir(parents=True, exist_ok=True)
+        # Written beside, then renamed: a copy cut short never stands under the final name.
+        handle, temporary = tempfile.mkstemp(dir=raw_dir, prefix=".part-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, kept)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise FetchError(f"{raw_dir}: cannot keep a copy of {path} ({exc.strerror})") from None
+    return kept, sha256
 
 
 def _is_local_release(path: Path) -> bool:

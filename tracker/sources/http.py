@@ -19,12 +19,14 @@ from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
+from tracker.config import SourceSettings
 from tracker.errors import FetchError
 
 # (connect, read) seconds; a plain float means both.
 Timeout = float | tuple[float, float]
 
-DEFAULT_TIMEOUT: tuple[float, float] = (10, 60)
+_DEFAULT = SourceSettings()  # [source] at its defaults: the config schema holds each one
+DEFAULT_TIMEOUT: tuple[float, float] = _DEFAULT.timeouts
 
 # 429 and every 5xx are worth another try; 4xx other than 429 are answers, not hiccups.
 _RETRY_STATUSES = frozenset({429, *range(500, 600)})
@@ -54,7 +56,7 @@ class _Retry(Retry):
         self,
         *args: Any,
         sleep: Callable[[float], None] = time.sleep,
-        max_retry_after: float = 120.0,
+        max_retry_after: float = _DEFAULT.max_retry_after_seconds,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -117,9 +119,9 @@ class _TimeoutAdapter(HTTPAdapter):
 def make_session(
     user_agent: str,
     *,
-    retries: int = 3,
-    backoff: float = 1.0,
-    max_retry_after: float = 120.0,
+    retries: int = _DEFAULT.retries,
+    backoff: float = _DEFAULT.backoff_seconds,
+    max_retry_after: float = _DEFAULT.max_retry_after_seconds,
     sleep: Callable[[float], None] = time.sleep,
 ) -> requests.Session:
     """A session that retries GETs on connection errors, 429 and 5xx with exponential backoff

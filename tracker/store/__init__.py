@@ -5,7 +5,8 @@ One module per concern, behind one ``Store``:
 - ``store.catalog`` (``releases``): releases and their record versions (``versions``);
 - ``store.ledger`` (``runs``): the run ledger;
 - ``store.outbox`` (``outbox``): emails stored before they are sent;
-- ``store.validators`` (``validators``): HTTP validators for conditional GETs.
+- ``store.validators`` (``validators``): HTTP validators for conditional GETs;
+- ``store.watchlists`` (``watchlists``): an organisation's own codes, each list's versions.
 
 ORM models stay in ``models``; callers get frozen domain values. The store holds no policy:
 which release may be stored (the guard) and in what transactions (``tracker.run.ingest``) are
@@ -19,12 +20,13 @@ from contextlib import contextmanager
 
 from sqlmodel import Session
 
-from tracker.store.database import Clock, Database, default_db_url, redact_url, utc_now
+from tracker.store.database import Clock, Database, redact_url, utc_now
 from tracker.store.migrations import Lock, Upgrade
 from tracker.store.outbox import Outbox, OutboxItem
 from tracker.store.releases import Batch, Catalog, ImportResult, Plan, StoredRelease
 from tracker.store.runs import Run, RunLedger
 from tracker.store.validators import HttpValidators
+from tracker.store.watchlists import Watchlists
 
 __all__ = [
     "Batch",
@@ -35,7 +37,6 @@ __all__ = [
     "Store",
     "StoredRelease",
     "Upgrade",
-    "default_db_url",
     "redact_url",
 ]
 
@@ -69,6 +70,7 @@ class Store:
         self.ledger = RunLedger(self._db, clock)
         self.outbox = Outbox(self._db, clock)
         self.validators = HttpValidators(self._db)
+        self.watchlists = Watchlists(self._db, clock)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

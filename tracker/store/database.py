@@ -20,10 +20,6 @@ from tracker.store.migrations import Lock, prepare
 Clock = Callable[[], datetime]
 
 
-def default_db_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / 'tracker.db'}"
-
-
 def redact_url(url: str) -> str:
     """A database URL without its password, for messages and logs."""
     parts = urlsplit(url)

@@ -104,3 +104,39 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = None
     attempts: int = 0
     last_error: str = ""
+
+
+class WatchlistRow(SQLModel, table=True):
+    """One version of a watchlist (``tracker watch add NAME FILE``).
+
+    Re-adding a name adds a version; the older versions stay here, so `tracker watch list` can
+    say when the list changed and from which file. Only the newest version's codes are kept
+    (``WatchEntryRow``): no command reads an older one's.
+    """
+
+    __tablename__ = "watchlist"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    version: int
+    loaded_at: datetime
+    source: str  # the file's name
+    sha256: str  # of the file's bytes
+    content_digest: str  # of the list it holds (``WatchFile.digest``): an unchanged re-add
+    code_column: str
+    other_columns: str  # the other columns' headers, as a JSON list
+    codes: int  # distinct codes
+    rows: int  # rows holding a code
+
+
+class WatchEntryRow(SQLModel, table=True):
+    """One row of a watchlist's newest version: a code and the file's other columns."""
+
+    __tablename__ = "watchlist_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    watchlist_id: int = Field(foreign_key="watchlist.id", index=True)
+    row: int  # its row number in the file
+    code: str
+    other_columns: str  # the row's other columns, as a JSON object

@@ -27,6 +27,7 @@ from tracker.store.disagreements import (
     disagreements_on,
 )
 from tracker.store.models import ReleaseRow
+from tracker.store.runs import record_import
 from tracker.store.versions import (
     codes_of,
     content_digest,
@@ -246,10 +247,17 @@ class Batch:
         return Following(release.info.label, codes_of(self._session, members))
 
     def add(
-        self, parsed: ParsedRelease, plan: Plan, *, released: date | None, reported: bool
+        self,
+        parsed: ParsedRelease,
+        plan: Plan,
+        *,
+        released: date | None,
+        reported: bool,
+        run_id: int | None = None,
     ) -> StoredRelease:
         """Store a planned release. ``reported=False`` marks it for ``tracker check`` to
-        report (see ``Catalog.unreported``)."""
+        report (see ``Catalog.unreported``); ``run_id``, the check storing it, records it in
+        that run's ledger entry in this same transaction."""
         info = plan.info
         row = ReleaseRow(
             code_set=info.code_set, label=info.label, base_label=parsed.base_label,
@@ -262,6 +270,8 @@ class Batch:
         self._session.flush()
         assert row.id is not None
         add_disagreements(self._session, row.id, parsed.disagreements)
+        if run_id is not None:
+            record_import(self._session, run_id, info.label)
         return _stored(row)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from tracker.store.database import Clock, Database, as_utc
 from tracker.store.models import RunRow
@@ -32,7 +32,8 @@ class Run:
 
 
 class RunLedger:
-    """Runs are opened when a check starts and finished with what it did."""
+    """Runs are opened when a check starts, record what it does as it does it (a run killed
+    half-way shows what it did), and are finished with the outcome."""
 
     def __init__(self, database: Database, clock: Clock) -> None:
         self._db = database
@@ -51,27 +52,51 @@ class RunLedger:
             assert row.id is not None
             return row.id
 
+    def note(
+        self,
+        run_id: int,
+        *,
+        releases_found: int | None = None,
+        reports: Sequence[str] | None = None,
+    ) -> None:
+        """Record what a run has done so far (None: as recorded before). Each release it
+        imports is recorded with the import (``record_import``), each email it sends with the
+        send (``count_email_sent``)."""
+        with self._db.session() as session:
+            row = session.get(RunRow, run_id)
+            assert row is not None
+            if releases_found is not None:
+                row.releases_found = releases_found
+            if reports is not None:
+                row.reports = "\n".join(reports)
+
     def finish(
         self,
         run_id: int,
         *,
         outcome: str,
-        releases_found: int = 0,
-        imported: Sequence[str] = (),
-        reports: Sequence[str] = (),
-        emails_sent: int = 0,
+        releases_found: int | None = None,
+        imported: Sequence[str] | None = None,
+        reports: Sequence[str] | None = None,
+        emails_sent: int | None = None,
         error: str = "",
         note: str = "",
     ) -> None:
+        """Close a ledger entry with its outcome; a field left None keeps what the run
+        recorded as it went (a failed run keeps what it did before failing)."""
         with self._db.session() as session:
             row = session.get(RunRow, run_id)
             assert row is not None
             row.finished_at = self._clock()
             row.outcome = outcome
-            row.releases_found = releases_found
-            row.imported = ",".join(imported)
-            row.reports = "\n".join(reports)
-            row.emails_sent = emails_sent
+            if releases_found is not None:
+                row.releases_found = releases_found
+            if imported is not None:
+                row.imported = ",".join(imported)
+            if reports is not None:
+                row.reports = "\n".join(reports)
+            if emails_sent is not None:
+                row.emails_sent = emails_sent
             row.error = error
             row.note = note
 
@@ -86,6 +111,25 @@ class RunLedger:
             return [_run(row) for row in session.exec(query)]
 
 
+def record_import(session: Session, run_id: int, label: str) -> None:
+    """Add a release to its run's entry, in the transaction that stores the release: the
+    ledger never says more or less than what was committed."""
+    row = session.get(RunRow, run_id)
+    assert row is not None
+    row.imported = ",".join([*_labels(row.imported), label])
+
+
+def count_email_sent(session: Session, run_id: int) -> None:
+    """Count an email in its run's entry, in the transaction that marks it sent."""
+    row = session.get(RunRow, run_id)
+    assert row is not None
+    row.emails_sent += 1
+
+
+def _labels(imported: str) -> list[str]:
+    return [x for x in imported.split(",") if x]
+
+
 def _run(row: RunRow) -> Run:
     return Run(
         id=row.id or 0,
@@ -94,7 +138,7 @@ def _run(row: RunRow) -> Run:
         trigger=row.trigger,
         outcome=row.outcome,
         releases_found=row.releases_found,
-        imported=tuple(x for x in row.imported.split(",") if x),
+        imported=tuple(_labels(row.imported)),
         reports=tuple(x for x in row.reports.split("\n") if x),
         emails_sent=row.emails_sent,
         error=row.error,

@@ -24,9 +24,10 @@ rev_id="NNNN", autogenerate=True)`` drafts one from the models against an upgrad
 
 from __future__ import annotations
 
+import ast
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,12 +102,37 @@ def config(connection: Connection | None = None) -> Config:
 
 
 def revisions() -> list[str]:
-    """Every revision this tracker knows, oldest first; the last is the newest (head)."""
-    from alembic.script import ScriptDirectory
+    """Every revision this tracker knows, oldest first; the last is the newest (head).
 
-    script = ScriptDirectory.from_config(config())
-    script.get_current_head()  # raises if the chain forks: two revisions on one parent
-    return [s.revision for s in reversed(list(script.walk_revisions()))]
+    Read from each file's ``revision`` and ``down_revision`` without Alembic, whose import and
+    reading of the scripts would add a tenth of a second to every command; Alembic is loaded
+    only to migrate. tests/test_migrations.py checks this against Alembic's own reading.
+    """
+    parents = dict(_revision_of(path) for path in sorted((FOLDER / "versions").glob("*.py")))
+    child_of = {parent: revision for revision, parent in parents.items()}
+    chain: list[str] = []
+    revision = child_of.get(None)
+    while revision is not None:
+        chain.append(revision)
+        revision = child_of.get(revision)
+    if len(chain) != len(parents):  # a fork (two revisions on one parent) or a loose one
+        raise RuntimeError(f"{FOLDER / 'versions'}: the revisions are not one chain: {parents}")
+    return chain
+
+
+def _revision_of(path: Path) -> tuple[str, str | None]:
+    """A migration file's ``revision`` and ``down_revision``."""
+    found: dict[str, object] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and value is not None:
+            with suppress(ValueError):
+                found[target.id] = ast.literal_eval(value)
+    revision, parent = found.get("revision"), found.get("down_revision")
+    if not isinstance(revision, str) or not isinstance(parent, str | None):
+        raise RuntimeError(f"{path}: no revision = '...' and down_revision = '...' | None")
+    return revision, parent
 
 
 def prepare(db: Database, *, create: bool, upgrade: bool, lock: Lock | None) -> Upgrade | None:
@@ -124,7 +150,7 @@ def prepare(db: Database, *, create: bool, upgrade: bool, lock: Lock | None) -> 
         found = read(db)
         step = plan(found, known, db.name, create=create, upgrade=upgrade)
         if step is not None:
-            _migrate(db, stamp=step.before if found.version is None else None)
+            _migrate(db, step, stamp=found.version is None)
     return step
 
 
@@ -192,18 +218,30 @@ def read(db: Database) -> Found:
         return Found(version, held, tuple(missing))
 
 
-def _migrate(db: Database, *, stamp: str | None) -> None:
-    """Upgrade to the newest revision in one transaction, first stamping an unversioned
-    tracker 0.1.0 database with ``stamp``."""
+def _migrate(db: Database, step: Upgrade, *, stamp: bool) -> None:
+    """Upgrade to the newest revision in one transaction, first recording the revision of an
+    unversioned (tracker 0.1.0) database: ``stamp``."""
     from alembic import command
+    from sqlalchemy.exc import SQLAlchemyError
 
     # Alembic narrates each step at INFO; tracker says what it did in one line of its own.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    with _transaction(db) as conn:
-        cfg = config(conn)
-        if stamp is not None:
-            command.stamp(cfg, stamp)
-        command.upgrade(cfg, "head")
+    try:
+        with _transaction(db) as conn:
+            cfg = config(conn)
+            if stamp and step.before is not None:
+                command.stamp(cfg, step.before)
+            command.upgrade(cfg, "head")
+    except SQLAlchemyError as exc:
+        lines = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [repr(exc)]
+        what = (
+            f"create its schema ({step.after})"
+            if step.before is None
+            else f"upgrade it from {step.before} to {step.after}"
+        )
+        raise TrackerError(
+            f"database {db.name}: cannot {what} ({lines[0]}); nothing was changed"
+        ) from None
 
 
 @contextmanager
@@ -224,6 +262,7 @@ def _transaction(db: Database) -> Iterator[Connection]:
         try:
             yield conn
         except BaseException:
-            conn.exec_driver_sql("ROLLBACK")
+            with suppress(Exception):  # SQLite may have rolled it back itself (a full disk)
+                conn.exec_driver_sql("ROLLBACK")
             raise
         conn.exec_driver_sql("COMMIT")
