@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.golden import valid_diff_json
 from tests.httpserver import LocalSite
 from tests.smtpserver import SMTPTestServer, unused_port
 from tracker.cli import main
@@ -151,6 +152,8 @@ def test_first_run_second_run_and_a_repost(
     ]
     raw = sorted(p.name for p in (tmp_path / "data" / "raw").iterdir())
     assert len(raw) == 3 and all(len(name) == 64 + 4 for name in raw)
+    for report in reports.glob("*.json"):
+        valid_diff_json(report.read_text())  # the JSON reports match the shipped schema
     report_times = {p: p.stat().st_mtime_ns for p in reports.iterdir()}
 
     # Second run: every ZIP answers 304, nothing is imported, reported or emailed.

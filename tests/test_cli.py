@@ -12,8 +12,9 @@ from tracker.run.demo import sample_paths
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cli.db'}"
+def db(db_url: str) -> str:
+    """A fresh database per test, on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return db_url
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -162,8 +163,9 @@ def test_unknown_release_and_usage_errors(capsys: pytest.CaptureFixture[str], db
 
 
 def test_bad_input_leaves_the_database_unchanged(
-    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"  # a file: its bytes tell that nothing changed
     _import_samples(capsys, db)
     before = Path(db.removeprefix("sqlite:///")).read_bytes()
     bad = tmp_path / "2026-alpha-numeric-hcpcs-file.zip"

@@ -19,8 +19,8 @@ from tracker.run.demo import sample_paths
 
 
 @pytest.fixture
-def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def db(db_url: str, capsys: pytest.CaptureFixture[str]) -> str:
+    url = db_url  # SQLite, then PostgreSQL (tests/conftest.py)
     assert main(["--db", url, "import", "--force", *map(str, sample_paths())]) == 0
     capsys.readouterr()
     return url

@@ -174,7 +174,8 @@ def test_no_or_an_empty_email_table_sends_nothing(tmp_path: Path) -> None:
 
 
 KEYS = (
-    "attach, host, max_codes, password_env, port, recipients, security, sender, subject, timeout, username"
+    "attach, host, max_codes, password_env, port, recipients, security, sender, subject, "
+    "timeout, username"
 )
 EMAIL_ERRORS = [
     ({"host": ""}, "[email] host: expected a non-empty string, got ''"),

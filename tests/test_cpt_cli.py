@@ -23,8 +23,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cpt.db'}"
+def db(db_url: str) -> str:
+    """A fresh database per test, on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return db_url
 
 
 def _package_2027(tmp_path: Path) -> Path:
@@ -174,14 +175,14 @@ def test_reminders_name_cpt_files_due_or_overdue(
     from tracker.run.cycle import cpt_reminders
     from tracker.store import Store
 
-    store = Store(db)
-    assert cpt_reminders(store, CptCalendar(), date(2026, 1, 20)) == []  # no CPT in use yet
-    run(capsys, "--db", db, "cpt", "import", str(FIXTURES / "cpt2026"), "--year", "2026",
-        "--released", "2025-09-01")  # fmt: skip
-    # A file counts as received from its import (today, by the real clock of the CLI) on.
-    notes = cpt_reminders(store, CptCalendar(), date.today())
-    assert notes[0] == (
-        "CPT CPT-2026-CAT3-H1 (category3) is overdue: expected 2025-07-01, effective 2026-01-01; "
-        "import it with `tracker cpt import`"
-    )
-    assert all(" is due: " in n or " is overdue: " in n for n in notes)
+    with Store(db) as store:
+        assert cpt_reminders(store, CptCalendar(), date(2026, 1, 20)) == []  # no CPT in use yet
+        run(capsys, "--db", db, "cpt", "import", str(FIXTURES / "cpt2026"), "--year", "2026",
+            "--released", "2025-09-01")  # fmt: skip
+        # A file counts as received from its import (today, by the real clock of the CLI) on.
+        notes = cpt_reminders(store, CptCalendar(), date.today())
+        assert notes[0] == (
+            "CPT CPT-2026-CAT3-H1 (category3) is overdue: expected 2025-07-01, "
+            "effective 2026-01-01; import it with `tracker cpt import`"
+        )
+        assert all(" is due: " in n or " is overdue: " in n for n in notes)

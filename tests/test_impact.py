@@ -16,8 +16,8 @@ from tracker.query import impacts_for, stored_diff
 from tracker.records import Change, Diff, FieldChange, Impact, ReleaseInfo, Successor, WatchedChange
 from tracker.run.demo import DEMO_GUARD, sample_paths
 from tracker.run.ingest import import_files
+from tracker.sources.watchlist import WatchedRow, Watchlist, parse_table
 from tracker.store import Store
-from tracker.watchlist import WatchedRow, Watchlist, parse_table
 
 OLD = ReleaseInfo("HCPCS", "2025", date(2025, 1, 1), 1, "old.txt", "0" * 64)
 NEW = ReleaseInfo("HCPCS", "2025-Q2", date(2025, 4, 1), 1, "new.txt", "1" * 64, "quarterly")
@@ -175,9 +175,9 @@ def test_impacts_for_reads_the_store(store: Store) -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    """The three sample releases, and the watchlist CDM as "cdm"."""
-    url = f"sqlite:///{tmp_path / 'impact.db'}"
+def db(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """The three sample releases, and the watchlist CDM as "cdm" (SQLite, then PostgreSQL)."""
+    url = db_url
     assert main(["--db", url, "import", "--force", *map(str, sample_paths())]) == 0
     (tmp_path / "cdm.csv").write_text(CDM)
     assert main(["--db", url, "watch", "add", "cdm", str(tmp_path / "cdm.csv")]) == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -14,8 +14,8 @@ import pytest
 
 from tests.anweb import anweb_text
 from tracker.cli import main
-from tracker.lookup import code_life, show, valid_codes
 from tracker.query import stored_diff
+from tracker.query.lookup import code_life, show, valid_codes
 from tracker.records import Successor, Value
 from tracker.report import render
 from tracker.store import Store
@@ -88,8 +88,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    url = f"sqlite:///{tmp_path / 'lookup.db'}"
+def db(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    url = db_url  # SQLite, then PostgreSQL (tests/conftest.py)
     for label, rows in RELEASES.items():
         path = tmp_path / f"HCPC{label}_ANWEB.txt"
         path.write_bytes(anweb_text(rows))
@@ -98,8 +98,9 @@ def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 @pytest.fixture
-def store(db: str) -> Store:
-    return Store(db, create=False)
+def store(db: str) -> Iterator[Store]:
+    with Store(db, create=False) as store:
+        yield store
 
 
 def _successors(store: Store, old: str, new: str) -> dict[str, tuple[Successor, ...]]:

@@ -13,8 +13,8 @@ from tests.conftest import FIXED_NOW, shared_cms
 from tracker.config import SourceSettings
 from tracker.guard import Guard
 from tracker.hcpcs.read import read_release
-from tracker.lookup import code_life, show, valid_codes
 from tracker.query import stored_diff
+from tracker.query.lookup import code_life, show, valid_codes
 from tracker.records import Record, Successor
 from tracker.report.life import standing_text
 from tracker.run.ingest import import_files

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -12,8 +13,7 @@ from openpyxl import Workbook
 from tests.conftest import FIXED_NOW
 from tracker.cli import main
 from tracker.errors import InputError, NotFoundError
-from tracker.store import Store
-from tracker.watchlist import (
+from tracker.sources.watchlist import (
     WatchedRow,
     WatchFile,
     WatchlistVersion,
@@ -21,6 +21,7 @@ from tracker.watchlist import (
     parse_table,
     read_watchfile,
 )
+from tracker.store import Store
 
 CDM = (
     "CPT/HCPCS,Description,Department,Price\n"
@@ -34,8 +35,16 @@ CDM = (
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'watch.db'}"
+def db(db_url: str) -> str:
+    """A fresh database per test, on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return db_url
+
+
+def _watchlists(db: str, method: str, *args: str) -> Any:
+    """One call on the database's watchlists, the store closed after it (PostgreSQL
+    connections must not outlive the test)."""
+    with Store(db, create=False) as store:
+        return getattr(store.watchlists, method)(*args)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -77,7 +86,7 @@ def test_add_a_csv_then_list_it(
         "cdm: 4 codes on 5 rows from cdm.csv, loaded <time>",
         "  codes in 'CPT/HCPCS'; other columns: Description, Department, Price",
     ]
-    stored = Store(db).watchlists.get("cdm")
+    stored = _watchlists(db, "get", "cdm")
     columns = ("Description", "Department", "Price")
     assert stored.rows == (
         _row(columns, "A9902", 2, "Catheter kit", "Supply", "12.50"),
@@ -120,7 +129,7 @@ def test_add_an_xlsx_with_numbers_excel_made_of_codes(
         "zeros: 100 was 00100)",
     ]
     columns = ("Price", "Updated", "column 4")
-    assert Store(db).watchlists.get("cdm").rows == (
+    assert _watchlists(db, "get", "cdm").rows == (
         _row(columns, "J1632", 4, "12.5", "2026-01-02", ""),
         _row(columns, "00100", 5, "3", "", ""),
         _row(columns, "01999", 6, "", "", "note"),
@@ -147,7 +156,7 @@ def test_readding_replaces_the_list_and_keeps_when_it_changed(
         "cdm: 3 codes from cdm-april.csv, loaded <time>, version 2, first added <time>",
         "  codes in 'Code'; other columns: Price",
     ]
-    assert Store(db).watchlists.get("cdm").codes == ("A9902", "K9901", "L9901")
+    assert _watchlists(db, "get", "cdm").codes == ("A9902", "K9901", "L9901")
     # The same list again, in a file saved otherwise (CRLF, a BOM, another name): no change.
     again = _write(tmp_path / "copy.csv", "\ufeffCode,Price\r\nA9902,1\r\nK9901,5\r\nL9901,6\r\n")
     code, out, _ = run(capsys, "--db", db, "watch", "add", "cdm", str(again))
@@ -155,7 +164,7 @@ def test_readding_replaces_the_list_and_keeps_when_it_changed(
         0,
         "watchlist cdm unchanged: copy.csv holds the list loaded <time>; nothing stored\n",
     )
-    assert [v.version for v in Store(db).watchlists.versions()["cdm"]] == [1, 2]
+    assert [v.version for v in _watchlists(db, "versions")["cdm"]] == [1, 2]
 
 
 def test_remove(capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path) -> None:
@@ -237,16 +246,16 @@ def test_bad_file_is_one_line_exit_1_and_nothing_stored(
 ) -> None:
     good = _write(tmp_path / "good.csv", "Code\nA9902\n")
     run(capsys, "--db", db, "watch", "add", "cdm", str(good))
-    before = Store(db).watchlists.get("cdm")
+    before = _watchlists(db, "get", "cdm")
     path = _write(tmp_path / name, text)
     code, out, err = run(capsys, "--db", db, "watch", "add", "cdm", str(path), *options)
     assert (code, out) == (1, "")
     if name.endswith(".xlsx"):  # the workbook reader's own reason follows, in brackets
         err = re.sub(r" \([^\n]*\)\n$", "\n", err)
     assert err == f"tracker: error: {message}\n"
-    assert Store(db).watchlists.get("cdm") == before
+    assert _watchlists(db, "get", "cdm") == before
     assert run(capsys, "--db", db, "watch", "add", "new", str(path), *options)[0] == 1
-    assert list(Store(db).watchlists.versions()) == ["cdm"]
+    assert list(_watchlists(db, "versions")) == ["cdm"]
 
 
 def test_a_missing_file_and_a_bad_name(
@@ -363,15 +372,15 @@ def test_store_versions_and_known_codes(store: Store) -> None:
 
 def test_a_later_load_is_the_current_one(db: str) -> None:
     clock = iter([FIXED_NOW, FIXED_NOW + timedelta(days=30)])
-    store = Store(db, clock=lambda: next(clock))
-    store.watchlists.add("cdm", parse_table("a.csv", "a" * 64, [["Code"], ["A9902"]], None))
-    store.watchlists.add("cdm", parse_table("b.csv", "b" * 64, [["Code"], ["B9902"]], None))
-    loads = store.watchlists.versions()["cdm"]
+    with Store(db, clock=lambda: next(clock)) as store:
+        store.watchlists.add("cdm", parse_table("a.csv", "a" * 64, [["Code"], ["A9902"]], None))
+        store.watchlists.add("cdm", parse_table("b.csv", "b" * 64, [["Code"], ["B9902"]], None))
+        loads = store.watchlists.versions()["cdm"]
+        assert store.watchlists.get("cdm").current == loads[-1]
     assert [(v.version, v.loaded_at, v.source) for v in loads] == [
         (1, FIXED_NOW, "a.csv"),
         (2, datetime(2026, 5, 2, 12, 0, tzinfo=UTC), "b.csv"),
     ]
-    assert store.watchlists.get("cdm").current == loads[-1]
 
 
 def test_input_error_names_the_file() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence, Set
 
 from tracker.diff import CATEGORIES
 from tracker.records import Change, Diff, Impact, WatchedChange
-from tracker.watchlist import Watchlist
+from tracker.sources.watchlist import Watchlist
 
 # Categories that end a code: their part of the summary line names the successors.
 _ENDED = frozenset({"deleted", "discontinued"})

@@ -63,7 +63,7 @@ def _known_in(p: argparse.ArgumentParser) -> None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from tracker.cli.common import load, print_json, store_for
-    from tracker.lookup import show
+    from tracker.query.lookup import show
     from tracker.report.life import render_show, show_json
 
     on = args.on or date.today()
@@ -80,7 +80,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_codes(args: argparse.Namespace) -> int:
     from tracker.cli.common import load, print_json, store_for
-    from tracker.lookup import valid_codes
+    from tracker.query.lookup import valid_codes
     from tracker.report.life import codes_json, render_codes_csv
 
     found = valid_codes(store_for(load(args)), args.on)
@@ -94,7 +94,7 @@ def cmd_codes(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from tracker.cli.common import load, store_for
     from tracker.errors import NotFoundError
-    from tracker.registry import Registry
+    from tracker.query.registry import Registry
     from tracker.run.validate import validate_file
     from tracker.validate import Checker, summary
 

@@ -272,7 +272,7 @@ def _render(store: Store, diff: Diff, fmt: str, per: str) -> str | bytes:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from tracker.lookup import code_life
+    from tracker.query.lookup import code_life
     from tracker.report.life import history_json
     from tracker.report.text import render_history
 

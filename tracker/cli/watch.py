@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tracker.watchlist import WatchlistVersion
+    from tracker.sources.watchlist import WatchlistVersion
 
 
 def add_watch_commands(
@@ -57,7 +57,7 @@ def add_watch_commands(
 
 def cmd_watch_add(args: argparse.Namespace) -> int:
     from tracker.cli.common import load, store_for
-    from tracker.watchlist import check_name, padded_line, read_watchfile, skipped_line
+    from tracker.sources.watchlist import check_name, padded_line, read_watchfile, skipped_line
 
     name = check_name(args.name)
     config = load(args)

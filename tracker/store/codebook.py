@@ -1,5 +1,5 @@
 """Record versions read by code or in bulk, for the questions asked of a code's whole life
-(successors, validity on a date, every code valid on a date): ``tracker.registry`` turns them
+(successors, validity on a date, every code valid on a date): ``tracker.query.registry`` turns them
 into each code's record release by release.
 
 Functions of a ``Store``, each one transaction, kept apart from ``releases`` so that the

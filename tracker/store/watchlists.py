@@ -15,9 +15,9 @@ from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
 from tracker.errors import NotFoundError
+from tracker.sources.watchlist import WatchedRow, WatchFile, Watchlist, WatchlistVersion
 from tracker.store.database import Clock, Database, as_utc
 from tracker.store.models import VersionRow, WatchEntryRow, WatchlistRow
-from tracker.watchlist import WatchedRow, WatchFile, Watchlist, WatchlistVersion
 
 _CHUNK = 500  # rows per IN (...) query or INSERT: well under SQLite's parameter limit
 

@@ -11,9 +11,9 @@ from tracker.cpt.cadence import CadenceEntry, CptCalendar, ImportedCpt, cadence,
 from tracker.diff import absent_fields, describe, diff_code, diff_releases
 from tracker.errors import NotFoundError, UsageError
 from tracker.impact import impacts
+from tracker.query.registry import with_successors
 from tracker.reconcile import reconcile
 from tracker.records import CPT, Change, CopyDisagreement, Diff, Impact, Record
-from tracker.registry import with_successors
 from tracker.store import Store, StoredRelease
 
 if TYPE_CHECKING:

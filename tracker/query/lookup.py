@@ -14,8 +14,8 @@ from datetime import date
 from tracker.errors import NotFoundError, UsageError
 from tracker.life import Life, Shown, standing_of
 from tracker.query import code_history
+from tracker.query.registry import HCPCS_SERIES, Registry
 from tracker.records import HCPCS, Record, ReleaseInfo
-from tracker.registry import HCPCS_SERIES, Registry
 from tracker.store import Store
 from tracker.validity import VALID, Known, validity
 
