@@ -161,7 +161,8 @@ def test_a_diff_without_changes() -> None:
 
 def test_impact_headline() -> None:
     assert impact_headline(sample_impact()) == (
-        "3 of your 412 codes changed: 1 discontinued (successors J1632, J7169), 2 changed"
+        "3 of your 412 codes changed: 1 discontinued (successors J1632, J7168), 2 changed; "
+        "1 in no stored release"
     )
     by_code = {c.code: c for c in CHANGES}
     mixed = Impact(
@@ -169,11 +170,11 @@ def test_impact_headline() -> None:
         20,
         tuple(WatchedChange(by_code[c], {}) for c in ("A9991", "C9901", "C9902", "J9903")),
     )
+    # The same words as `tracker impact` (tracker.impact.impact_line), in every report.
     assert impact_headline(mixed) == (
-        "4 of your 20 codes changed: 1 removed (no successor known), "
-        "2 discontinued (successors J1632, J7169; 1 with none known), 1 added"
+        "4 of your 20 codes changed: 1 added, 1 deleted, 2 discontinued (successors J1632, J7168)"
     )
-    assert impact_headline(Impact("Empty", 7, ())) == "None of your 7 codes changed."
+    assert impact_headline(Impact("Empty", 7, ())) == "none of your 7 codes changed"
 
 
 def test_digest_sections_and_headline() -> None:

@@ -90,7 +90,8 @@ def test_changed_sheet_has_an_old_new_pair_per_field_in_layout_order(book: Any) 
 def test_summary_leads_with_the_watchlist_impact(book: Any) -> None:
     assert rows(book["Summary"])[1:] == [
         ("Watchlist", "Cardiology & <Cath lab>", 3, None,
-         "3 of your 412 codes changed: 1 discontinued (successors J1632, J7169), 2 changed"),
+         "3 of your 412 codes changed: 1 discontinued (successors J1632, J7168), 2 changed; "
+        "1 in no stored release"),
         ("Watched code", "C9901", None, None,
          "Cardiology & <Cath lab>: discontinued; agrees; Invented temporary drug, 1 mg; "
          "J1632 (cms, active); J7168 (inferred, ended 2025-06-30) -> J7169 (cms, active); "

@@ -10,9 +10,9 @@ over the releases up to it) for an audit of what could be known then.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from tracker.reconcile import cms_date
 from tracker.records import Record
@@ -32,7 +32,11 @@ class Known:
     record: Record
     release: str  # the label of the release the record was read from, e.g. "2026-Q1"
     added: date | None  # its add date (ADD DT), read once: a claims file asks per row
-    terminated: date | None  # its termination date (TERM DT), if any
+    terminated: date | None  # its termination date (TERM DT), if any; see removed_in
+    # The release from which the code is gone although its last record was never terminated
+    # (G9976, G9977 after 2018): it was usable up to the day before that release took effect,
+    # which ``terminated`` then holds.
+    removed_in: str | None = None
 
     @classmethod
     def of(cls, record: Record, release: str) -> Known:
@@ -53,17 +57,35 @@ class Validity:
     reason: str  # one line for a report, e.g. "ended: terminated 2013-12-31"
 
 
-def last_known(releases: Iterable[tuple[str, Iterable[Record]]]) -> dict[str, Known]:
+def last_known(
+    releases: Iterable[tuple[str, Iterable[Record]]], effective: Mapping[str, date] | None = None
+) -> dict[str, Known]:
     """Each code's latest record over releases given oldest first, with its release's label.
 
     Given every stored release, this is CMS's latest word; given the releases up to one
-    label, it is what that release knew (``--known-in``).
+    label, it is what that release knew (``--known-in``). With the releases' ``effective``
+    dates, a code gone from a later release without ever having been terminated is a removal
+    (``Known.removed_in``), as the store's lookups find it.
     """
     known: dict[str, Known] = {}
+    labels: list[str] = []
     for label, records in releases:
+        labels.append(label)
         for record in records:
             known[record.code] = Known.of(record, label)
-    return known
+    if effective is None:
+        return known
+    return {code: removal(k, labels, effective) for code, k in known.items()}
+
+
+def removal(known: Known, labels: Sequence[str], effective: Mapping[str, date]) -> Known:
+    """``known``, or the removal it is when a later release (``labels`` oldest first) no
+    longer holds the code and its last record was never terminated: usable up to the day
+    before that release took effect."""
+    if known.terminated is not None or known.release == labels[-1]:
+        return known
+    after = labels[labels.index(known.release) + 1]
+    return replace(known, terminated=effective[after] - timedelta(days=1), removed_in=after)
 
 
 def validity(code: str, on: date, known: Known | None, first_effective: date | None) -> Validity:
@@ -82,8 +104,13 @@ def validity(code: str, on: date, known: Known | None, first_effective: date | N
         status, reason = NOT_YET_VALID, f"not yet valid: added {added}"
     elif terminated is not None and on > terminated:
         status, reason = ENDED, f"ended: terminated {terminated}"
+        if known.removed_in is not None:
+            reason = (
+                f"ended: removed without a termination date; not in {known.removed_in} "
+                f"(effective {terminated + timedelta(days=1)}) or later"
+            )
     else:
-        status, reason = VALID, _valid_reason(added, terminated)
+        status, reason = VALID, _valid_reason(added, None if known.removed_in else terminated)
     return Validity(code, on, status, added, terminated, known.release, reason)
 
 

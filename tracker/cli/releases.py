@@ -234,7 +234,9 @@ def _stored(store: Store, labels: list[str]) -> Diff:
 
     if len(labels) == 2:
         old, new = (store.catalog.release(label).info for label in labels)
-        if old.code_set == new.code_set and release_order(old) > release_order(new):
+        if old.label == new.label:
+            notice(f"warning: {old.label} compared with itself: there is nothing to report")
+        elif old.code_set == new.code_set and release_order(old) > release_order(new):
             notice(f"warning: {old.label} is newer than {new.label}: this diff reads backwards")
         return stored_diff(store, *labels)
     if len(labels) == 1:  # `diff NEW`: NEW against the release before it

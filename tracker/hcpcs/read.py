@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path, PurePosixPath
 
@@ -46,10 +47,7 @@ def read_release(
         raise InputError(source, f"cannot read file ({exc.strerror})") from None
     if not data:
         raise InputError(source, "file is empty")
-    copies = [
-        (member, _parse(f"{source}:{member}" if member != name else source, member, payload))
-        for member, payload in data_files(source, name, data, max_unpacked=max_unpacked)
-    ]
+    copies = _parse_copies(source, name, data_files(source, name, data, max_unpacked=max_unpacked))
     member, records = copies[0]
     names = (member, name)
     return ParsedRelease(
@@ -62,6 +60,26 @@ def read_release(
         kind=_kind(names, label),
         disagreements=compare_copies(records, copies[1][1]) if len(copies) > 1 else (),
     )
+
+
+def _parse_copies(
+    source: str, name: str, files: Sequence[tuple[str, bytes]]
+) -> list[tuple[str, tuple[Record, ...]]]:
+    """Each data file's records, in order: the text copy first when a ZIP holds both.
+
+    The workbook copy is read in a second thread while the text is parsed: calamine parses
+    the sheet without holding the GIL (about half of reading the workbook), so the two
+    overlap. A text that cannot be read is the error, as when they are read in turn.
+    """
+    jobs = [(member, f"{source}:{member}" if member != name else source, p) for member, p in files]
+    if len(jobs) == 1:
+        member, where, payload = jobs[0]
+        return [(member, _parse(where, member, payload))]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later = [(member, pool.submit(_parse, where, member, p)) for member, where, p in jobs[1:]]
+        member, where, payload = jobs[0]
+        first = (member, _parse(where, member, payload))
+        return [first, *((member, future.result()) for member, future in later)]
 
 
 def _parse(source: str, member: str, payload: bytes) -> tuple[Record, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 
 from tracker.errors import InputError
 from tracker.hcpcs.assemble import RawRow, assemble, trim
@@ -33,13 +34,23 @@ def workbook_rows(source: str, payload: bytes) -> Iterator[RawRow]:
         if header is not None:
             header_row, columns = header
             width = 1 + max(i for at in columns.values() for i in at)
+            plan = _Plan(columns)
             for number, row in enumerate(rows, start=header_row + 1):
-                cells = [v.strip() if type(v) is str else _cell(v) for v in row]  # fast path
+                cells = _cells(row)
                 if any(cells):
-                    cells += [""] * (width - len(cells))
-                    yield _raw_row(number, cells, columns)
+                    if len(cells) < width:
+                        cells += [""] * (width - len(cells))
+                    yield plan.raw_row(number, cells)
             return
     raise InputError(source, _NO_HEADER)
+
+
+def _cells(row: Sequence[object]) -> list[str]:
+    """A row's cells as text (``_cell``)."""
+    try:
+        return list(map(str.strip, row))  # type: ignore[arg-type]  # CMS's cells are text...
+    except TypeError:
+        return [_cell(value) for value in row]  # ...but for a few dates typed in as numbers
 
 
 def _sheets(source: str, payload: bytes) -> Iterator[Iterator[Sequence[object]]]:
@@ -69,21 +80,40 @@ def _find_header(
     return None
 
 
-def _raw_row(number: int, cells: list[str], columns: dict[str, tuple[int, ...]]) -> RawRow:
-    code, rec_id = cells[columns["code"][0]], cells[columns["rec_id"][0]]
-    fields: dict[str, Value]
-    if rec_id in CONTINUATION_IDS:  # the rest of a long description (G0503 in 2020)
-        fields = {"long_description": cells[columns["long_description"][0]]}
-    else:
-        fields = {
-            name: cells[at[0]] if len(at) == 1 else trim([cells[i] for i in at])
-            for name, at in columns.items()
-        }
-        # SEQNUM is the text's positions 6-9: CMS drops the last digit of the 5-digit
-        # sequence number (always 0: sequences go by 100s).
-        seq = str(fields["seq_num"])
-        fields["seq_num"] = seq + "0" if len(seq) == 4 else seq
-    return RawRow(f"row {number}", code, rec_id, fields)
+class _Plan:
+    """Where each field's cells are in a sheet's rows, by its header, ready to pick them out
+    of 9,000 rows: ``raw_row`` is the raw row a row of cells is."""
+
+    def __init__(self, columns: dict[str, tuple[int, ...]]) -> None:
+        self._code, self._rec_id = columns["code"][0], columns["rec_id"][0]
+        self._long_description = columns["long_description"][0]
+        self._seq_num = columns["seq_num"][0]
+        at = [i for where in columns.values() for i in where]
+        self._cells = itemgetter(*at)  # every field's cells, in layout order
+        # Each field's place among them: (name, first, None) for a field that occurs once,
+        # (name, first, end) for a repeated one.
+        self._fields: list[tuple[str, int, int | None]] = []
+        first = 0
+        for name, where in columns.items():
+            self._fields.append((name, first, None if len(where) == 1 else first + len(where)))
+            first += len(where)
+
+    def raw_row(self, number: int, cells: list[str]) -> RawRow:
+        code, rec_id = cells[self._code], cells[self._rec_id]
+        fields: dict[str, Value]
+        if rec_id in CONTINUATION_IDS:  # the rest of a long description (G0503 in 2020)
+            fields = {"long_description": cells[self._long_description]}
+        else:
+            values = self._cells(cells)
+            fields = {
+                name: values[first] if end is None else trim(values[first:end])
+                for name, first, end in self._fields
+            }
+            # SEQNUM is the text's positions 6-9: CMS drops the last digit of the 5-digit
+            # sequence number (always 0: sequences go by 100s).
+            seq = cells[self._seq_num]
+            fields["seq_num"] = seq + "0" if len(seq) == 4 else seq
+        return RawRow(f"row {number}", code, rec_id, fields)
 
 
 def _cell(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -160,7 +161,13 @@ def timeline(store: Store) -> list[TimelineRow]:
     rows = []
     for release in store.catalog.releases():
         before = store.catalog.predecessor(release.info)
-        summary = _diff(store, before, release).summary if before is not None else {}
+        changes = _diff(store, before, release).changes if before is not None else ()
+        # "Ended" is what ended in this release: not the codes CMS drops years after their
+        # termination date (an age-out), which ended long before.
+        summary = Counter(
+            "ended" if c.category == "discontinued" or c.reason == "removed" else c.category
+            for c in changes
+        )
         rows.append(
             TimelineRow(
                 label=release.info.label,
@@ -168,7 +175,7 @@ def timeline(store: Store) -> list[TimelineRow]:
                 effective=release.info.effective,
                 codes=release.codes,
                 added=summary.get("added", 0),
-                ended=summary.get("deleted", 0) + summary.get("discontinued", 0),
+                ended=summary.get("ended", 0),
                 changed=summary.get("changed", 0),
                 reactivated=summary.get("reactivated", 0),
             )

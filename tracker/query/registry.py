@@ -25,7 +25,7 @@ from tracker.store.codebook import (
     versions_of_codes,
 )
 from tracker.successors import Lineage, cms_successors, lineage, successors_of
-from tracker.validity import Known
+from tracker.validity import Known, removal
 
 ENDING = ("deleted", "discontinued")  # the diff categories whose codes get successors
 HCPCS_SERIES = (HCPCS, "")  # the HCPCS annual and quarterly files form one series
@@ -55,6 +55,7 @@ class Registry:
         self._versions: dict[str, Mapping[int, Record]] = {}
         self._complete = False
         self._spans: dict[str, Lineage] = {}  # by span start: the codes added since, indexed
+        self._effective = {info.label: info.effective for info in stored}
 
     @property
     def newest(self) -> ReleaseInfo | None:
@@ -106,9 +107,16 @@ class Registry:
         return None
 
     def known(self, code: str) -> Known | None:
-        """The code's latest record as ``validity`` takes it."""
+        """The code's latest record as ``validity`` takes it. A code that a later release no
+        longer holds, although its last record was never terminated, was removed: usable up
+        to the day before that release took effect (CMS terminates a code before it drops
+        it; G9976 and G9977 vanished after 2018 without a termination date)."""
         found = self.last(code)
-        return Known.of(found[1], found[0].label) if found is not None else None
+        if found is None:
+            return None
+        info, record = found
+        labels = [r.label for r in self.releases]
+        return removal(Known.of(record, info.label), labels, self._effective)
 
     def newest_record(self, code: str) -> Record | None:
         found = self.last(code)
@@ -177,7 +185,8 @@ def with_successors(
     ended = {
         c.code: old[c.code] if c.category == "deleted" else new[c.code]
         for c in diff.changes
-        if c.category in ENDING
+        # A transient addition ended too (C9484 -> J1428): its successors matter as much.
+        if c.category in ENDING or c.explanation == "transient"
     }
     if not ended:
         return diff

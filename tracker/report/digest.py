@@ -17,6 +17,7 @@ from datetime import date
 
 from tracker.diff import CATEGORIES
 from tracker.hcpcs.legend import ACTION_CODES
+from tracker.impact import impact_line
 from tracker.reconcile import EXPLANATIONS, reading_order
 from tracker.records import CPT, Change, Claim, Diff, Impact, Value, WatchedChange
 from tracker.report.values import disagreement_text, field_name, shown_text, successors_text
@@ -178,16 +179,10 @@ def _rank(change: Change) -> int:
 
 
 def impact_headline(impact: Impact) -> str:
-    """ "3 of your 412 codes changed: 1 discontinued (successor J1632), 2 changed"."""
-    changed = len(impact.changes)
-    if not changed:
-        return f"None of your {impact.watched} codes changed."
-    groups: dict[str, list[Change]] = {}
-    for watched in sorted(impact.changes, key=lambda w: (_rank(w.change), w.change.code)):
-        key = section_key(watched.change)
-        groups.setdefault(_VERBS.get(key, key), []).append(watched.change)
-    parts = [f"{len(changes)} {verb}{_successor_note(changes)}" for verb, changes in groups.items()]
-    return f"{changed} of your {impact.watched} codes changed: {', '.join(parts)}"
+    """ "3 of your 412 codes changed: 1 discontinued (successor J1632), 2 changed; 1 in no
+    stored release": the same words in every report (``tracker.impact.impact_line``), each
+    code counted once however many chargemaster rows bill it."""
+    return impact_line(impact).removeprefix(f"{impact.watchlist}: ")
 
 
 def _successor_note(changes: Sequence[Change]) -> str:

@@ -97,7 +97,7 @@ def _change_lines(change: Change) -> list[str]:
     note = _explanation(change)
     if note:
         head += f" ({note})"
-    lines = [f"{head} {_shorten(change.description)}"]
+    lines = [f"{head} {change.description}"]
     for f in change.fields:
         old, new = shown_text(f.field, f.old), shown_text(f.field, f.new)
         if len(old) + len(new) <= _INLINE or old.split() == new.split():
@@ -147,10 +147,6 @@ def _explanation(change: Change) -> str:
 def _claim_line(claim: Claim) -> str:
     when = claim.action_effective.isoformat() if claim.action_effective else "undated"
     return f"  {claim.code:<6} [{claim.action}] dated {when}"
-
-
-def _shorten(text: str, width: int = 70) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def render_history(life: Life) -> str:

@@ -30,7 +30,7 @@ class TimelineRow:
     effective: date  # the release's effective date
     codes: int  # how many codes the release holds
     added: int  # codes added since the previous release (0 for the first)
-    ended: int  # codes deleted or discontinued since the previous release
+    ended: int  # codes discontinued, or removed without a termination date, in this release
     changed: int  # codes with a changed field
     reactivated: int  # codes whose termination date was removed
 

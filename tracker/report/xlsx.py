@@ -22,6 +22,7 @@ from typing import Any
 from tracker.diff import CATEGORIES, DESCRIPTION_FIELDS
 from tracker.hcpcs.layout import FIELD_NAMES
 from tracker.hcpcs.legend import ACTION_CODES, FIELD_LEGEND, value_rows
+from tracker.impact import changed_codes
 from tracker.reconcile import EXPLANATIONS, cms_date, reading_order
 from tracker.records import Change, Diff, FieldChange, Impact, Value
 from tracker.report.digest import CATEGORY_MEANINGS, columns_text, impact_headline
@@ -105,7 +106,7 @@ def _summary_rows(diff: Diff, impacts: Sequence[Impact]) -> list[tuple[Cell, ...
 def _watch_rows(impact: Impact) -> list[tuple[Cell, ...]]:
     name = impact.watchlist
     rows: list[tuple[Cell, ...]] = [
-        ("Watchlist", name, len(impact.changes), None, impact_headline(impact))
+        ("Watchlist", name, len(changed_codes(impact)), None, impact_headline(impact))
     ]
     columns = list(dict.fromkeys(n for w in impact.changes for n in w.columns))
     for watched in impact.changes:
