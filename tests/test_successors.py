@@ -129,8 +129,8 @@ def test_the_word_cpt_has_no_status(known: Lineage) -> None:
     (see_cpt,) = _of("P9901", known)
     assert see_cpt == Successor("CPT", "cms", None, None)
     assert successor_json(see_cpt) == {
-        "code": "CPT", "source": "cms", "status": None, "terminated": None, "range": None,
-        "ends": ["CPT"], "next": [], "cycle": [],
+        "code": "CPT", "source": "cms", "status": None, "terminated": None, "added": None,
+        "range": None, "ends": ["CPT"], "next": [], "cycle": [],
     }  # fmt: skip
 
 
@@ -177,10 +177,10 @@ def test_a_chain_is_followed_to_its_end(known: Lineage) -> None:
     assert middle.ends == ("J9910",)
     assert successor_json(middle) == {
         "code": "Q9910", "source": "cms", "status": "ended", "terminated": "2024-12-31",
-        "range": None, "ends": ["J9910"], "cycle": [],
+        "added": "2010-01-01", "range": None, "ends": ["J9910"], "cycle": [],
         "next": [{
             "code": "J9910", "source": "cms", "status": "active", "terminated": None,
-            "range": None, "ends": ["J9910"], "next": [], "cycle": [],
+            "added": "2010-01-01", "range": None, "ends": ["J9910"], "next": [], "cycle": [],
         }],
     }  # fmt: skip
 

@@ -134,6 +134,10 @@ class Successor:
     range: str | None = None  # the range CMS wrote ("A4216-A4218") when the code came from one
     next: tuple[Successor, ...] = ()  # when ended: its own successors, followed in turn
     cycle: tuple[str, ...] = ()  # its successors not followed: already on this chain
+    # Its add date (ADD DT): from when it may be billed. An inferred successor can come years
+    # after the code it replaces (G2134 -> M1291, added 2024-01-01). Not compared: it is read
+    # from the same record as the status, so it tells nothing new about equality.
+    added: date | None = field(default=None, compare=False)
 
     @property
     def ends(self) -> tuple[str, ...]:

@@ -93,6 +93,7 @@ def successor_json(successor: Successor) -> dict[str, object]:
         "source": successor.source,
         "status": successor.status,
         "terminated": successor.terminated.isoformat() if successor.terminated else None,
+        "added": successor.added.isoformat() if successor.added else None,
         "range": successor.range,
         "ends": list(successor.ends),
         "next": [successor_json(s) for s in successor.next],
@@ -126,10 +127,11 @@ def _successor(
         return Successor(code, source, None, None, span)
     status, terminated = status_of(code, known)
     record = known.newest.get(code) or known.last.get(code)
+    added = cms_date(record.text("add_dt")) if record is not None else None
     if status != ENDED or record is None:
-        return Successor(code, source, status, terminated, span)
+        return Successor(code, source, status, terminated, span, added=added)
     after, cycle = _follow(record, known, (*path, code))
-    return Successor(code, source, status, terminated, span, after, cycle)
+    return Successor(code, source, status, terminated, span, after, cycle, added=added)
 
 
 def _keys(record: Record) -> tuple[tuple[str, str], ...]:

@@ -61,7 +61,8 @@ def successor_text(successor: Successor) -> str:
         status = successor.status
         if successor.terminated is not None:
             status = f"ended {successor.terminated.isoformat()}"
-        head = f"{successor.code} ({successor.source}, {status})"
+        since = f", from {successor.added.isoformat()}" if successor.added else ""
+        head = f"{successor.code} ({successor.source}, {status}{since})"
     if successor.range:
         head += f" [from range {successor.range}]"
     if successor.next:
