@@ -50,7 +50,13 @@ def median_s(func: Callable[[], object], repeat: int) -> float:
 
 def cli_import(scratch: Path, args: list[str], repeat: int) -> float:
     """Median wall time of ``tracker import ARGS`` as one process, on a fresh database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    # Without TRACKER_* settings; with the bytecode cache on, as an installed tracker has it
+    # (PYTHONDONTWRITEBYTECODE, set in some sandboxes, makes each run compile every module).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TRACKER_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
     times = []
     for n in range(repeat):

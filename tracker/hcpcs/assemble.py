@@ -44,24 +44,32 @@ class RawRow(NamedTuple):
 
 
 def assemble(source: str, rows: Iterable[RawRow]) -> tuple[Record, ...]:
-    """Records from raw rows of either format; InputError naming ``source`` and the row."""
-    records: dict[str, tuple[Mapping[str, Value], list[str]]] = {}
-    last: str | None = None
+    """Records from raw rows of either format; InputError naming ``source`` and the row.
+
+    A record is made as soon as the next first row shows it complete (continuations follow
+    their first row), so that its raw row is let go then and not kept to the end.
+    """
+    records: list[Record] = []
+    seen: set[str] = set()
+    last: tuple[str, Mapping[str, Value], list[str]] | None = None  # the record being read
     for row in rows:
         if row.rec_id in CONTINUATION_IDS:
             _check_length(source, row, MIN_CONTINUATION)
-            if last is None or row.code not in (last, ""):
-                _refuse_orphan(source, row, last)
-            records[last][1].append(str(row.fields.get("long_description", "")))
+            if last is None or row.code not in (last[0], ""):
+                _refuse_orphan(source, row, last[0] if last is not None else None)
+            last[2].append(str(row.fields.get("long_description", "")))
             continue
         _check_first(source, row)
-        if row.code in records:
+        if row.code in seen:
             raise InputError(source, f"{row.where}: code {row.code} appears twice")
-        records[row.code] = (row.fields, [str(row.fields.get("long_description", ""))])
-        last = row.code
-    if not records:
+        seen.add(row.code)
+        if last is not None:
+            records.append(_record(*last))
+        last = (row.code, row.fields, [str(row.fields.get("long_description", ""))])
+    if last is None:
         raise InputError(source, "no HCPCS records found")
-    return tuple(_record(code, fields, parts) for code, (fields, parts) in records.items())
+    records.append(_record(*last))
+    return tuple(records)
 
 
 def _check_first(source: str, row: RawRow) -> None:

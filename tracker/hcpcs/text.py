@@ -28,13 +28,13 @@ def parse_text(source: str, payload: bytes) -> tuple[Record, ...]:
 def text_rows(source: str, payload: bytes) -> Iterator[RawRow]:
     """Each record line as a raw row; disclaimer lines before the first record are skipped."""
     try:
-        text = payload.decode("cp1252")
+        lines = payload.decode("cp1252").splitlines()  # the whole text is not kept: 5 MB
     except UnicodeDecodeError as exc:
         raise InputError(
             source, f"byte {exc.start} is not cp1252 text; is this an ANWEB file?"
         ) from None
     seen = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line or line.isspace():
             continue  # blank lines, and the all-space last line of some files
         rec_id = _record_id(line)

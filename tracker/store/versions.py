@@ -9,7 +9,7 @@ import zlib
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Connection, bindparam, delete, insert
 from sqlmodel import Session, col, select
 
 from tracker.hcpcs.layout import NOT_COMPARED
@@ -18,15 +18,21 @@ from tracker.store.models import VersionRow
 
 _CHUNK = 500  # rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
 
+# Built once (json.dumps builds one per call; a release takes two per record), and without
+# the check for circular references, which plain records cannot hold: the same JSON.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), check_circular=False
+).encode
+_CONTENT = json.JSONEncoder(sort_keys=True, ensure_ascii=False, check_circular=False).encode
+_DATA = select(VersionRow.data).where(col(VersionRow.id).in_(bindparam("ids", expanding=True)))
+_DIGESTS = select(VersionRow.digest, VersionRow.id).where(
+    col(VersionRow.digest).in_(bindparam("digests", expanding=True))
+)
+
 
 def record_digest(record: Record) -> tuple[str, str]:
     """Canonical JSON of a record and its digest: the key that shares versions."""
-    data = json.dumps(
-        {"code": record.code, "fields": dict(record.fields)},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    data = _CANONICAL({"code": record.code, "fields": _dict(record.fields)})
     # 128 bits of SHA-256 is ample to tell record versions apart and halves the index.
     return data, hashlib.sha256(data.encode()).hexdigest()[:32]
 
@@ -35,11 +41,7 @@ def content_digest(records: Iterable[Record]) -> str:
     """What a release says, whatever file it came in: its records without the fields CMS
     resets on its own (a re-post that moves only those is the same release)."""
     lines = sorted(
-        json.dumps(
-            [r.code, {k: v for k, v in r.fields.items() if k not in NOT_COMPARED}],
-            sort_keys=True,
-            ensure_ascii=False,
-        )
+        _CONTENT([r.code, {k: v for k, v in r.fields.items() if k not in NOT_COMPARED}])
         for r in records
     )
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
@@ -48,9 +50,13 @@ def content_digest(records: Iterable[Record]) -> str:
 def record_from_json(data: str) -> Record:
     raw = json.loads(data)
     fields: dict[str, Value] = {
-        k: tuple(v) if isinstance(v, list) else v for k, v in raw["fields"].items()
+        k: tuple(v) if type(v) is list else v for k, v in raw["fields"].items()
     }
     return Record(raw["code"], fields)
+
+
+def _dict(fields: Mapping[str, Value]) -> dict[str, Value]:
+    return fields if type(fields) is dict else dict(fields)  # JSON encodes dicts only
 
 
 def pack(ids: Iterable[int]) -> bytes:
@@ -67,38 +73,40 @@ def version_ids(session: Session, records: Sequence[Record]) -> list[int]:
     """The version ids of these records, storing the versions not seen before."""
     # Each record's canonical JSON and digest, computed once for the whole release.
     versions = {d: (r.code, data) for r in records for data, d in [record_digest(r)]}
-    known = _ids_for_digests(session, list(versions))
+    connection = session.connection()  # Core, not the ORM: 9,000 plain rows
+    known = _ids_for_digests(connection, list(versions))
     new = [
         {"code": code, "digest": digest, "data": data}
         for digest, (code, data) in versions.items()
         if digest not in known
     ]
-    if new:
-        session.connection().execute(insert(VersionRow), new)
-        known.update(_ids_for_digests(session, [n["digest"] for n in new]))
+    if new and connection.dialect.insert_executemany_returning:
+        # One round trip per 1,000 rows that hands back the ids (SQLite 3.35+, PostgreSQL).
+        inserted = insert(VersionRow).returning(col(VersionRow.digest), col(VersionRow.id))
+        rows = connection.execute(inserted, new)
+        known.update((digest, id_) for digest, id_ in rows if id_ is not None)
+    elif new:
+        connection.execute(insert(VersionRow), new)
+        known.update(_ids_for_digests(connection, [n["digest"] for n in new]))
     return [known[d] for d in versions]
 
 
-def _ids_for_digests(session: Session, digests: Sequence[str]) -> dict[str, int]:
+def _ids_for_digests(connection: Connection, digests: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for i in range(0, len(digests), _CHUNK):
-        chunk = digests[i : i + _CHUNK]
-        rows = session.exec(
-            select(VersionRow.digest, VersionRow.id).where(col(VersionRow.digest).in_(chunk))
-        )
-        found.update({digest: id_ for digest, id_ in rows if id_ is not None})
+        rows = connection.execute(_DIGESTS, {"digests": digests[i : i + _CHUNK]})
+        found.update((digest, id_) for digest, id_ in rows if id_ is not None)
     return found
 
 
 def records_by_ids(session: Session, ids: Iterable[int]) -> dict[str, Record]:
     """The records these version ids name, by code."""
     wanted = sorted(ids)
+    connection = session.connection()
     records: dict[str, Record] = {}
     for i in range(0, len(wanted), _CHUNK):
-        rows = session.exec(
-            select(VersionRow.data).where(col(VersionRow.id).in_(wanted[i : i + _CHUNK]))
-        )
-        for data in rows:
+        rows = connection.execute(_DATA, {"ids": wanted[i : i + _CHUNK]})
+        for (data,) in rows:
             record = record_from_json(data)
             records[record.code] = record
     return records
