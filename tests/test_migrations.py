@@ -175,7 +175,7 @@ def test_the_revisions_are_one_chain_from_the_baseline_read_as_alembic_reads_the
     assert [name[:4] for name in files] == walked
 
 
-def test_a_new_database_is_made_by_the_migrations_and_matches_the_models(
+def test_a_new_database_is_made_at_the_newest_revision_and_matches_the_models(
     db_url: str, engine: Engine
 ) -> None:
     store = Store(db_url)
@@ -186,6 +186,16 @@ def test_a_new_database_is_made_by_the_migrations_and_matches_the_models(
     again = Store(db_url)
     assert again.upgraded is None
     again.close()
+
+
+def test_the_migration_chain_makes_the_schema_a_new_database_gets(
+    db_url: str, engine: Engine
+) -> None:
+    """A new database is made from the models and stamped (no Alembic to load on a first
+    import); running every migration from nothing must give that same schema."""
+    _upgrade_to(engine, "head")
+    assert _drift(engine) == []
+    assert _schema(engine)["version"] == [HEAD]
 
 
 def test_the_baseline_is_the_schema_tracker_0_1_0_made(tmp_path: Path) -> None:

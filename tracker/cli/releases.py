@@ -171,17 +171,22 @@ def import_line(result: Any) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from tracker.run.ingest import import_files
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tracker.run.ingest import ReleaseFile, Storing, read_files, store_releases
 
     if len(args.paths) > 1 and (args.label or args.effective):
         raise UsageError("--label and --effective name one release: import one file at a time")
     config = load(args)
-    with import_lock(config, args.wait):
-        results = import_files(
-            store_for(config, writes="import", locked=True), args.paths,
-            guard=config.guard.as_guard(), max_unpacked=config.source.max_unpacked_bytes,
-            label=args.label, effective=args.effective, force=args.force,
-        )  # fmt: skip
+    files = [ReleaseFile(path, args.label, args.effective) for path in args.paths]
+    how = Storing(config.guard.as_guard(), force=args.force, effective=args.effective)
+    # The files are read while the lock is taken and the store opened (its libraries take
+    # a third of a second to load): what `import_files` does, in that order, sooner.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(read_files, files, max_unpacked=config.source.max_unpacked_bytes)
+        with import_lock(config, args.wait):
+            store = store_for(config, writes="import", locked=True)
+            results = store_releases(store, reading.result(), how)
     for result in results:
         print(import_line(result))
     return 0
