@@ -113,6 +113,12 @@ def test_real_validity(real_store: Store) -> None:
     def status(code: str, on: date, known_in: str | None = None) -> str:
         return show(real_store, code, on, known_in=known_in).validity.status
 
+    # G9976 vanished after 2018 without a termination date: ended the day before 2020.
+    assert [status("G9976", d) for d in (date(2019, 12, 31), date(2020, 1, 1))] == [
+        "valid",
+        "ended",
+    ]
+    assert status("G9976", date(2021, 1, 1), known_in="2018") == "valid"  # what 2018 knew
     # C9055: added 2020-01-01, terminated 2020-09-30, valid on that day and ended the next.
     days = [date(2019, 12, 31), date(2020, 1, 1), date(2020, 9, 30), date(2020, 10, 1)]
     assert [status("C9055", d) for d in days] == ["not_yet_valid", "valid", "valid", "ended"]

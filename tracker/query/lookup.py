@@ -49,7 +49,10 @@ def show(
             raise NotFoundError(f"code {code!r} is in no stored {HCPCS} release{up_to}")
         info, record = found
         source = "known_in" if known_in else "latest"
-    answer = validity(code, on, Known.of(record, info.label), registry.first_effective)
+    # Its latest record, or one removed without a termination date ending at its removal
+    # (G9976): the record of the release asked for is taken as that release had it.
+    known = Known.of(record, info.label) if release is not None else registry.known(code)
+    answer = validity(code, on, known, registry.first_effective)
     standing = standing_of(registry.timeline(code))
     successors = registry.successors(code) if standing.ended else ()
     return Shown(record, info, source, answer, standing, successors)
