@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests.anweb import anweb_text, anweb_workbook, workbook_row
+from tests.release_files import write_zip
 from tests.test_parse import J_FIELDS, J_RECORD, MOD_FIELDS, MODIFIER
 from tracker.config import SourceSettings
 from tracker.errors import InputError
@@ -28,13 +27,7 @@ A_FIELDS = dict(MOD_FIELDS, long_description="Another invented procedure")
 
 
 def _zip(tmp_path: Path, members: dict[str, bytes]) -> Path:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for member, data in members.items():
-            archive.writestr(member, data)
-    path = tmp_path / ZIP_NAME
-    path.write_bytes(buffer.getvalue())
-    return path
+    return write_zip(tmp_path / ZIP_NAME, members)
 
 
 def test_copies_that_agree_give_no_disagreement(tmp_path: Path) -> None:

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import io
-import zipfile
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tests.anweb import anweb_text, record_lines
+from tests.release_files import write_zip
 from tracker.config import SourceSettings
 from tracker.errors import InputError
 from tracker.hcpcs.read import read_release
@@ -171,13 +170,7 @@ def test_bad_text(data: bytes, message: str) -> None:
 
 
 def _zip(tmp_path: Path, name: str, members: dict[str, bytes]) -> Path:
-    path = tmp_path / name
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for member, data in members.items():
-            archive.writestr(member, data)
-    path.write_bytes(buffer.getvalue())
-    return path
+    return write_zip(tmp_path / name, members)
 
 
 def test_zip_takes_the_data_member_and_names_the_release(tmp_path: Path) -> None:

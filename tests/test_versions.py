@@ -4,13 +4,12 @@ hands back new rows' ids, the two copies of a ZIP read at once, and the garbage 
 from __future__ import annotations
 
 import gc
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests.anweb import anweb_text, anweb_workbook, workbook_row
+from tests.release_files import write_zip
 from tests.test_parse import J_FIELDS, MOD_FIELDS
 from tracker.config import SourceSettings
 from tracker.errors import InputError
@@ -57,13 +56,7 @@ def test_new_versions_get_their_ids_with_or_without_insert_returning(
 
 
 def _zip(tmp_path: Path, members: dict[str, bytes]) -> Path:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for member, data in members.items():
-            archive.writestr(member, data)
-    path = tmp_path / ZIP_NAME
-    path.write_bytes(buffer.getvalue())
-    return path
+    return write_zip(tmp_path / ZIP_NAME, members)
 
 
 def test_both_copies_read_at_once_give_what_each_gives_alone(tmp_path: Path) -> None:
