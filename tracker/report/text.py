@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from typing import Protocol
 
 from tracker.diff import CATEGORIES
 from tracker.hcpcs.legend import action_legend
 from tracker.life import Life
 from tracker.reconcile import ORDER, reading_order
-from tracker.records import HCPCS, Change, Claim, Diff, ReleaseInfo
+from tracker.records import HCPCS, Change, Claim, Diff
 from tracker.report.life import standing_text
 from tracker.report.values import (
     disagreement_text,
@@ -18,22 +17,6 @@ from tracker.report.values import (
     shown_text,
     successors_text,
 )
-
-
-class _Release(Protocol):
-    @property
-    def info(self) -> ReleaseInfo: ...
-
-
-class HistoryLike(Protocol):
-    """A history entry (``tracker.query.HistoryEntry``) as the renderer needs it."""
-
-    @property
-    def release(self) -> _Release: ...
-    @property
-    def previous(self) -> _Release | None: ...
-    @property
-    def change(self) -> Change: ...
 
 
 def summary_line(diff: Diff) -> str:

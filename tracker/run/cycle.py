@@ -33,7 +33,7 @@ from tracker.run.check import CheckResult, CheckSettings, render_summary, run_ch
 from tracker.run.fault import Fault, no_fault
 from tracker.run.lock import DatabaseLock, Notify, hold, lock_for
 from tracker.sources.download import Progress
-from tracker.store import Store, redact_url
+from tracker.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,6 @@ class CycleSettings:
     calendar: CptCalendar
     cpt_descriptors: bool
     lock: DatabaseLock  # the database's lock: a file beside SQLite, advisory in PostgreSQL
-    db_name: str  # the database URL without its password, for messages
 
     @classmethod
     def from_config(cls, config: Config) -> CycleSettings:
@@ -80,7 +79,6 @@ class CycleSettings:
             calendar=CptCalendar.from_config(config.cpt),
             cpt_descriptors=config.cpt.email_descriptors,
             lock=lock_for(config.db_url, config.data_dir),
-            db_name=redact_url(config.db_url),
         )
 
 

@@ -186,11 +186,6 @@ class Catalog:
             rows = session.exec(select(ReleaseRow).where(col(ReleaseRow.reported).is_(False)))
             return [_stored(row) for row in _in_order(rows)]
 
-    def mark_reported(self, labels: Iterable[str]) -> None:
-        with self._db.session() as session:
-            for label in labels:
-                _row(session, label).reported = True
-
 
 class Batch:
     """Releases being stored in one transaction. The caller decides (and guards) each one:
