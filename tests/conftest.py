@@ -91,3 +91,26 @@ def shared_cms() -> Path:
             "(the ../shared/cms folder beside the checkout)"
         )
     return SHARED_CMS
+
+
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The four real releases in ../shared/cms, imported once for every conformance test
+    that reads them (skipped when the folder is absent). Tests only read it."""
+    from tests.cms_reports import RELEASE_ZIPS
+    from tracker.config import SourceSettings
+    from tracker.guard import Guard
+    from tracker.run.ingest import import_files
+
+    folder = shared_cms()
+    store = Store(
+        f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.db'}", clock=lambda: FIXED_NOW
+    )
+    import_files(
+        store,
+        [folder / name for name in RELEASE_ZIPS],
+        guard=Guard(),
+        max_unpacked=SourceSettings().max_unpacked_bytes,
+    )
+    yield store
+    store.close()

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from tests.cms_reports import RELEASE_ZIPS, expected_data_actions, expected_data_counts
-from tests.conftest import FIXED_NOW, shared_cms
+from tests.conftest import shared_cms
 from tests.golden import assert_golden
 from tracker.config import SourceSettings
 from tracker.errors import GuardError, InputError
@@ -34,19 +34,6 @@ from tracker.store import Store
 UNPACKED = SourceSettings().max_unpacked_bytes
 
 LABELS = ["2017", "2018", "2020", "2026-Q1"]
-
-
-@pytest.fixture(scope="module")
-def real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    folder = shared_cms()
-    store = Store(
-        f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.db'}", clock=lambda: FIXED_NOW
-    )
-    import_files(
-        store, [folder / name for name in RELEASE_ZIPS], guard=Guard(), max_unpacked=UNPACKED
-    )
-    yield store
-    store.close()
 
 
 def _member(zip_name: str, suffix: str) -> bytes:

@@ -3,40 +3,24 @@ checked by hand on a sample, and against the pure functions on every ended code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 
 from tests.cms_reports import RELEASE_ZIPS
-from tests.conftest import FIXED_NOW, shared_cms
+from tests.conftest import shared_cms
 from tracker.config import SourceSettings
-from tracker.guard import Guard
 from tracker.hcpcs.read import read_release
 from tracker.query import stored_diff
 from tracker.query.lookup import code_life, show, valid_codes
 from tracker.records import Record, Successor
 from tracker.report.life import standing_text
-from tracker.run.ingest import import_files
 from tracker.store import Store
 from tracker.successors import lineage, successors_of
 from tracker.validity import last_known, validity
 
 UNPACKED = SourceSettings().max_unpacked_bytes
 LABELS = ("2017", "2018", "2020", "2026-Q1")
-
-
-@pytest.fixture(scope="module")
-def real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    folder = shared_cms()
-    store = Store(
-        f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.db'}", clock=lambda: FIXED_NOW
-    )
-    import_files(
-        store, [folder / name for name in RELEASE_ZIPS], guard=Guard(), max_unpacked=UNPACKED
-    )
-    yield store
-    store.close()
 
 
 @pytest.fixture(scope="module")
