@@ -99,7 +99,7 @@ def test_claims_with_no_field_change_are_listed_apart() -> None:
                         (Claim("J0001", "P", date(2026, 4, 1)),))  # fmt: skip
 
 
-def test_claims_are_read_from_the_whole_new_release_when_given() -> None:
+def test_claims_of_codes_that_changed_are_not_listed_apart() -> None:
     shared = rec("J0009", action_cd="A", act_eff_dt="20260501")
     assert claimed_only([shared], frozenset(), OLD.effective) == (
         Claim("J0009", "A", date(2026, 5, 1)),

@@ -24,14 +24,12 @@ def diff_releases(
     old: Mapping[str, Record],
     new_info: ReleaseInfo,
     new: Mapping[str, Record],
-    *,
-    claims: Iterable[Record] | None = None,
 ) -> Diff:
     """Every code that differs, in exactly one category, sorted by code.
 
-    ``old`` and ``new`` may hold only the records the two releases do not share (a shared
-    record is no change); ``claims`` is then the whole new release, read for CMS's claims of
-    a change that no field shows (default: ``new``).
+    ``old`` and ``new`` may hold only the records the two releases do not share: a shared
+    record is no change, and a claim it carries was already made in the old release, so CMS's
+    claims without a field change (``claimed_only``) are read from the new records given.
     """
     skip = absent_fields(old, new) if new_info.code_set == CPT else frozenset()
     changes = []
@@ -52,9 +50,7 @@ def diff_releases(
     claimed: tuple[Claim, ...] = ()
     if new_info.code_set != CPT:
         codes = frozenset(c.code for c in changes)
-        claimed = claimed_only(
-            new.values() if claims is None else claims, codes, old_info.effective
-        )
+        claimed = claimed_only(new.values(), codes, old_info.effective)
     return Diff(
         old_info,
         new_info,

@@ -45,7 +45,9 @@ def stored_diff(store: Store, old: str | None = None, new: str | None = None) ->
     raise NotFoundError("need two stored releases to diff; import another with `tracker import`")
 
 
-def _diff(store: Store, old: StoredRelease, new: StoredRelease) -> Diff:
+def _diff(store: Store, old: StoredRelease, new: StoredRelease, *, successors: bool = True) -> Diff:
+    """The diff with, unless only its counts are wanted (``successors=False``: the
+    timeline), each ended code's successors, and the copy disagreements on its codes."""
     catalog = store.catalog
     old_ids, new_ids = catalog.member_ids(old.info.label), catalog.member_ids(new.info.label)
     if new.info.code_set != CPT:
@@ -55,6 +57,8 @@ def _diff(store: Store, old: StoredRelease, new: StoredRelease) -> Diff:
         old_ids, new_ids = old_ids - new_ids, new_ids - old_ids
     old_records, new_records = catalog.records_by_ids(old_ids), catalog.records_by_ids(new_ids)
     diff = diff_releases(old.info, old_records, new.info, new_records)
+    if not successors:
+        return diff
     diff = with_successors(store, diff, old_records, new_records)
     return _with_copies(
         diff, catalog.disagreements(old.info.label), catalog.disagreements(new.info.label)
@@ -161,7 +165,9 @@ def timeline(store: Store) -> list[TimelineRow]:
     rows = []
     for release in store.catalog.releases():
         before = store.catalog.predecessor(release.info)
-        changes = _diff(store, before, release).changes if before is not None else ()
+        changes = (
+            _diff(store, before, release, successors=False).changes if before is not None else ()
+        )
         # "Ended" is what ended in this release: not the codes CMS drops years after their
         # termination date (an age-out), which ended long before.
         summary = Counter(
