@@ -6,10 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
 
 from tracker.records import Change, Claim, Diff
-from tracker.report.values import disagreement_text, field_name, shown_text, successors_text
+from tracker.report.values import disagreement_text, field_name, iso, shown_text, successors_text
 
 # Columns every row has: the two releases, then the code and how it is reconciled.
 _RELEASES = ("old_release", "old_effective", "new_release", "new_effective")
@@ -83,9 +82,9 @@ def _base(diff: Diff, change: Change) -> dict[str, str]:
         "cms_action": change.action,
         "long_description": change.description,
         "explanation": change.explanation or "",
-        "added": _iso(change.added),
-        "action_effective": _iso(change.action_effective),
-        "terminated": _iso(change.terminated),
+        "added": iso(change.added),
+        "action_effective": iso(change.action_effective),
+        "terminated": iso(change.terminated),
         "successors": successors_text(change.successors),
         "copies_disagree": "; ".join(disagreement_text(d) for d in change.copies_disagree),
     }
@@ -96,12 +95,8 @@ def _claim_row(diff: Diff, claim: Claim) -> dict[str, str]:
         "code": claim.code,
         "category": "claimed_only",
         "cms_action": claim.action,
-        "action_effective": _iso(claim.action_effective),
+        "action_effective": iso(claim.action_effective),
     }
-
-
-def _iso(day: date | None) -> str:
-    return day.isoformat() if day is not None else ""
 
 
 def render_csv(diff: Diff, *, per: str = "field") -> str:

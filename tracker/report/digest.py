@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from tracker.diff import CATEGORIES
 from tracker.hcpcs.legend import ACTION_CODES
 from tracker.impact import impact_line
 from tracker.reconcile import EXPLANATIONS, reading_order
 from tracker.records import CPT, Change, Claim, Diff, Impact, Value, WatchedChange
-from tracker.report.values import disagreement_text, field_name, shown_text, successors_text
+from tracker.report.values import disagreement_text, field_name, iso, shown_text, successors_text
 
 # What each category means, for legends (the Excel Legend sheet, the page's legend).
 CATEGORY_MEANINGS: Mapping[str, str] = {
@@ -243,10 +242,6 @@ def legend(digest: Digest) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str
     actions = tuple((k, v) for k, v in ACTION_CODES.items() if k in letters)
     explanations = tuple((k, v) for k, v in EXPLANATIONS.items() if k in names)
     return actions, explanations
-
-
-def iso(day: date | None) -> str:
-    return day.isoformat() if day is not None else ""
 
 
 # The columns of a section's table; a column no listed code fills is left out.

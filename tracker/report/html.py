@@ -27,10 +27,10 @@ from tracker.report.digest import (
     disagreements,
     explanations_line,
     field_rows,
-    iso,
     legend,
     used_columns,
 )
+from tracker.report.values import iso
 
 _STYLE = """
 body { font-family: Arial, Helvetica, sans-serif; font-size: 14px; color: #222; margin: 1em; }

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from importlib import resources
 from typing import Any
 
 from tracker.records import Change, Claim, Diff, ReleaseInfo, Value
-from tracker.report.values import display
+from tracker.report.values import display, iso_or_null
 from tracker.successors import successor_json
 
 
@@ -33,9 +32,9 @@ def change_json(change: Change) -> dict[str, Any]:
         {"field": f.field, "old": _json_value(f.field, f.old), "new": _json_value(f.field, f.new)}
         for f in change.fields
     ]
-    item["added"] = _iso(change.added)
-    item["action_effective"] = _iso(change.action_effective)
-    item["terminated"] = _iso(change.terminated)
+    item["added"] = iso_or_null(change.added)
+    item["action_effective"] = iso_or_null(change.action_effective)
+    item["terminated"] = iso_or_null(change.terminated)
     item["explanation"] = change.explanation
     item["successors"] = [successor_json(s) for s in change.successors]
     item["copies_disagree"] = [
@@ -53,17 +52,13 @@ def claim_json(claim: Claim) -> dict[str, Any]:
     return {
         "code": claim.code,
         "action": claim.action,
-        "action_effective": _iso(claim.action_effective),
+        "action_effective": iso_or_null(claim.action_effective),
     }
 
 
 def _json_value(field: str, value: Value) -> str | list[str]:
     shown = display(field, value)
     return shown if isinstance(shown, str) else list(shown)
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
 
 
 def diff_json(diff: Diff) -> dict[str, Any]:

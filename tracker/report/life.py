@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from tracker.hcpcs.legend import FIELD_LEGEND, value_meaning
@@ -14,7 +13,7 @@ from tracker.life import CURRENT, DROPPED, Life, Shown, Standing
 from tracker.records import Value
 from tracker.report.csv import excel_cell
 from tracker.report.json import change_json, release_json
-from tracker.report.values import display, field_name, shown_text, successors_text
+from tracker.report.values import display, field_name, iso_or_null, shown_text, successors_text
 from tracker.successors import successor_json
 from tracker.validity import Known, Validity
 
@@ -44,7 +43,7 @@ def standing_json(standing: Standing) -> dict[str, Any]:
         "status": standing.status,
         "text": standing_text(standing),
         "newest": standing.newest.label,
-        "terminated": _iso(standing.terminated),
+        "terminated": iso_or_null(standing.terminated),
         "last_seen": standing.last_seen.label,
     }
 
@@ -59,7 +58,7 @@ def history_json(life: Life) -> dict[str, Any]:
         "first_seen": {
             "release": first.release.info.label,
             "effective": first.release.info.effective.isoformat(),
-            "added": _iso(first.change.added),
+            "added": iso_or_null(first.change.added),
         },
         "successors": [successor_json(s) for s in life.successors],
         "entries": [
@@ -104,11 +103,11 @@ def show_json(shown: Shown) -> dict[str, Any]:
 
 def validity_json(v: Validity) -> dict[str, Any]:
     return {
-        "on": _iso(v.on),
+        "on": iso_or_null(v.on),
         "status": v.status,
         "reason": v.reason,
-        "added": _iso(v.added),
-        "terminated": _iso(v.terminated),
+        "added": iso_or_null(v.added),
+        "terminated": iso_or_null(v.terminated),
         "release": v.release,
     }
 
@@ -120,8 +119,8 @@ def codes_json(known: Iterable[Known]) -> list[dict[str, Any]]:
             "code": k.record.code,
             "short_description": k.record.text("short_description"),
             "long_description": k.record.text("long_description"),
-            "added": _iso(k.added),
-            "terminated": _iso(k.terminated),
+            "added": iso_or_null(k.added),
+            "terminated": iso_or_null(k.terminated),
             "release": k.release,
         }
         for k in known
@@ -174,7 +173,3 @@ def _field_json(field: str, label: str, value: Value) -> dict[str, Any]:
         "value": shown if isinstance(shown, str) else list(shown),
         "meanings": _meanings(field, value),
     }
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from tracker.hcpcs.layout import FIELDS
 from tracker.hcpcs.legend import FIELD_LEGEND
 from tracker.reconcile import cms_date
@@ -24,6 +26,16 @@ def display(field: str, value: Value) -> Value:
     if field in REPEATED and value == "":
         return ()  # a record holds only fields with a value: a blank one reads ""
     return value
+
+
+def iso(day: date | None) -> str:
+    """A date as ISO text for a cell or a line; "" for none."""
+    return day.isoformat() if day is not None else ""
+
+
+def iso_or_null(day: date | None) -> str | None:
+    """A date as ISO text for JSON; null for none."""
+    return day.isoformat() if day is not None else None
 
 
 def value_text(value: Value) -> str:
