@@ -28,7 +28,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
-from sqlmodel import SQLModel
 
 from tracker.cli import main
 from tracker.cli.db import open_store
@@ -47,6 +46,7 @@ from tracker.store.migrations import (
     plan,
     revisions,
 )
+from tracker.store.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "db" / "tracker-0.1.0.db"
@@ -156,9 +156,9 @@ def _schema(engine: Engine) -> dict[str, Any]:
 
 
 def _drift(engine: Engine) -> list[Any]:
-    """What differs between the database's schema and the models (SQLModel.metadata)."""
+    """What differs between the database's schema and the tables (tracker.store.tables)."""
     with engine.connect() as conn:
-        return list(compare_metadata(MigrationContext.configure(conn), SQLModel.metadata))
+        return list(compare_metadata(MigrationContext.configure(conn), metadata))
 
 
 # --- the chain and the schema it makes ------------------------------------------------------
@@ -175,7 +175,7 @@ def test_the_revisions_are_one_chain_from_the_baseline_read_as_alembic_reads_the
     assert [name[:4] for name in files] == walked
 
 
-def test_a_new_database_is_made_at_the_newest_revision_and_matches_the_models(
+def test_a_new_database_is_made_at_the_newest_revision_and_matches_the_tables(
     db_url: str, engine: Engine
 ) -> None:
     store = Store(db_url)
@@ -191,7 +191,7 @@ def test_a_new_database_is_made_at_the_newest_revision_and_matches_the_models(
 def test_the_migration_chain_makes_the_schema_a_new_database_gets(
     db_url: str, engine: Engine
 ) -> None:
-    """A new database is made from the models and stamped (no Alembic to load on a first
+    """A new database is made from the tables and stamped (no Alembic to load on a first
     import); running every migration from nothing must give that same schema."""
     _upgrade_to(engine, "head")
     assert _drift(engine) == []

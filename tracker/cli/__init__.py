@@ -2,7 +2,7 @@
 
 One module per command group (releases, run, cpt, watch, codes, settings, db); ``common``
 holds what they share. Exit codes: 0 success (also when changes were found), 1 a tracker error,
-2 bad usage or config. Heavy libraries (SQLModel, openpyxl, requests) are imported inside the
+2 bad usage or config. Heavy libraries (SQLAlchemy, openpyxl, requests) are imported inside the
 commands so that ``tracker --help`` starts fast.
 """
 

@@ -8,7 +8,7 @@ One module per concern, behind one ``Store``:
 - ``store.validators`` (``validators``): HTTP validators for conditional GETs;
 - ``store.watchlists`` (``watchlists``): an organisation's own codes, each list's versions.
 
-ORM models stay in ``models``; callers get frozen domain values. The store holds no policy:
+The tables stay in ``tables``; callers get frozen domain values. The store holds no policy:
 which release may be stored (the guard) and in what transactions (``tracker.run.ingest``) are
 decided by its callers.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlmodel import Session
+from sqlalchemy import Connection
 
 from tracker.store.database import Clock, Database, redact_url, utc_now
 from tracker.store.migrations import Lock, Upgrade
@@ -73,9 +73,10 @@ class Store:
         self.watchlists = Watchlists(self._db, clock)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        with self._db.session() as session:
-            yield session
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction on the database (for ``codebook``'s queries)."""
+        with self._db.transaction() as conn:
+            yield conn
 
     def close(self) -> None:
         self._db.close()

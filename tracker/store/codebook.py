@@ -11,23 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from sqlmodel import col, select
+from sqlalchemy import select
 
 from tracker.records import Record
-from tracker.store.models import ReleaseRow, VersionRow
+from tracker.store.tables import record_version, release
 from tracker.store.versions import record_from_json, unpack
 
 if TYPE_CHECKING:
     from tracker.store import Store
 
 _CHUNK = 500  # values per IN (...) query: well under SQLite's and PostgreSQL's limits
+_VERSION = record_version.c
 
 
 def release_members(store: Store, code_set: str) -> dict[str, frozenset[int]]:
     """The record versions each release of a code set holds, by label (one query)."""
-    query = select(ReleaseRow.label, ReleaseRow.members).where(ReleaseRow.code_set == code_set)
-    with store.session() as session:
-        return {label: frozenset(unpack(members)) for label, members in session.exec(query)}
+    query = select(release.c.label, release.c.members).where(release.c.code_set == code_set)
+    with store.transaction() as conn:
+        return {label: frozenset(unpack(members)) for label, members in conn.execute(query)}
 
 
 def versions_of_codes(store: Store, codes: Iterable[str]) -> dict[str, dict[int, Record]]:
@@ -35,16 +36,15 @@ def versions_of_codes(store: Store, codes: Iterable[str]) -> dict[str, dict[int,
     none left out)."""
     wanted = sorted(set(codes))
     found: dict[str, dict[int, Record]] = {}
-    with store.session() as session:
+    with store.transaction() as conn:
         for i in range(0, len(wanted), _CHUNK):
-            rows = session.exec(
-                select(VersionRow.id, VersionRow.code, VersionRow.data).where(
-                    col(VersionRow.code).in_(wanted[i : i + _CHUNK])
+            rows = conn.execute(
+                select(_VERSION.id, _VERSION.code, _VERSION.data).where(
+                    _VERSION.code.in_(wanted[i : i + _CHUNK])
                 )
             )
             for id_, code, data in rows:
-                if id_ is not None:
-                    found.setdefault(code, {})[id_] = record_from_json(data)
+                found.setdefault(code, {})[id_] = record_from_json(data)
     return found
 
 
@@ -52,10 +52,8 @@ def versions_by_id(store: Store, ids: frozenset[int]) -> dict[str, dict[int, Rec
     """These versions, by code, then by version id. All rows are read in one pass (a
     release's members are most of the table) and only these are decoded."""
     found: dict[str, dict[int, Record]] = {}
-    with store.session() as session:
-        for id_, code, data in session.exec(
-            select(VersionRow.id, VersionRow.code, VersionRow.data)
-        ):
+    with store.transaction() as conn:
+        for id_, code, data in conn.execute(select(_VERSION.id, _VERSION.code, _VERSION.data)):
             if id_ in ids:
                 found.setdefault(code, {})[id_] = record_from_json(data)
     return found
@@ -65,12 +63,10 @@ def codes_by_id(store: Store, ids: Iterable[int]) -> Mapping[int, str]:
     """The code each of these versions is of, without decoding the records."""
     wanted = sorted(set(ids))
     found: dict[int, str] = {}
-    with store.session() as session:
+    with store.transaction() as conn:
         for i in range(0, len(wanted), _CHUNK):
-            rows = session.exec(
-                select(VersionRow.id, VersionRow.code).where(
-                    col(VersionRow.id).in_(wanted[i : i + _CHUNK])
-                )
+            rows = conn.execute(
+                select(_VERSION.id, _VERSION.code).where(_VERSION.id.in_(wanted[i : i + _CHUNK]))
             )
-            found.update({id_: code for id_, code in rows if id_ is not None})
+            found.update({id_: code for id_, code in rows})
     return found

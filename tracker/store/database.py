@@ -1,4 +1,4 @@
-"""The database itself: its URL, the engine, the tables, one transaction per session."""
+"""The database itself: its URL, the engine, one transaction per ``transaction()``."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, CursorResult, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlmodel import Session, create_engine
 
 from tracker.errors import ConfigError, NotFoundError, TrackerError
-from tracker.store import models  # noqa: F401  (registers the tables with SQLModel.metadata)
 from tracker.store.migrations import Lock, prepare
 
 Clock = Callable[[], datetime]
@@ -30,6 +29,13 @@ def redact_url(url: str) -> str:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The id of the row a one-row INSERT made (no RETURNING: SQLite before 3.35 has none)."""
+    key = result.inserted_primary_key
+    assert key is not None, "not a one-row INSERT"
+    return int(key[0])
 
 
 def as_utc(value: datetime) -> datetime:
@@ -79,10 +85,10 @@ class Database:
             yield conn
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with Session(self.engine) as session, session.begin():
-            yield session
+        with self.engine.begin() as conn:
+            yield conn
 
     def close(self) -> None:
         self.engine.dispose()

@@ -10,40 +10,40 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import delete, func, insert
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row, delete, func, insert, select
 
 from tracker.records import CopyDisagreement, Value
-from tracker.store.models import DisagreementRow
+from tracker.store.tables import copy_disagreement
+
+_ROW = copy_disagreement.c
 
 
-def add_disagreements(session: Session, release_id: int, items: Iterable[CopyDisagreement]) -> None:
+def add_disagreements(
+    connection: Connection, release_id: int, items: Iterable[CopyDisagreement]
+) -> None:
     rows = [
         {"release_id": release_id, "code": d.code, "field": d.field,
          "text": _dump(d.text), "workbook": _dump(d.workbook)}
         for d in items
     ]  # fmt: skip
     if rows:
-        session.connection().execute(insert(DisagreementRow), rows)
+        connection.execute(insert(copy_disagreement), rows)
 
 
-def disagreements_of(session: Session, release_id: int) -> tuple[CopyDisagreement, ...]:
+def disagreements_of(connection: Connection, release_id: int) -> tuple[CopyDisagreement, ...]:
     """A release's disagreements, by code, in the order they were found (layout order)."""
-    rows = session.exec(
-        select(DisagreementRow)
-        .where(DisagreementRow.release_id == release_id)
-        .order_by(col(DisagreementRow.code), col(DisagreementRow.id))
+    rows = connection.execute(
+        select(copy_disagreement).where(_ROW.release_id == release_id).order_by(_ROW.code, _ROW.id)
     )
     return tuple(_value(r) for r in rows)
 
 
-def disagreements_on(session: Session, code: str) -> dict[int, tuple[CopyDisagreement, ...]]:
+def disagreements_on(connection: Connection, code: str) -> dict[int, tuple[CopyDisagreement, ...]]:
     """One code's disagreements in every release that has any, by release id."""
-    rows = session.exec(
-        select(DisagreementRow)
-        .where(DisagreementRow.code == code)
-        .order_by(col(DisagreementRow.release_id), col(DisagreementRow.id))
+    rows = connection.execute(
+        select(copy_disagreement).where(_ROW.code == code).order_by(_ROW.release_id, _ROW.id)
     )
     found: dict[int, list[CopyDisagreement]] = {}
     for r in rows:
@@ -51,21 +51,17 @@ def disagreements_on(session: Session, code: str) -> dict[int, tuple[CopyDisagre
     return {release_id: tuple(items) for release_id, items in found.items()}
 
 
-def codes_disagreeing(session: Session) -> dict[int, int]:
+def codes_disagreeing(connection: Connection) -> dict[int, int]:
     """How many codes the copies disagree on, by release id (releases with none left out)."""
-    query = select(
-        DisagreementRow.release_id, func.count(func.distinct(DisagreementRow.code))
-    ).group_by(col(DisagreementRow.release_id))
-    return {release_id: count for release_id, count in session.exec(query)}
+    query = select(_ROW.release_id, func.count(func.distinct(_ROW.code))).group_by(_ROW.release_id)
+    return {release_id: count for release_id, count in connection.execute(query)}
 
 
-def delete_disagreements(session: Session, release_id: int) -> None:
-    session.connection().execute(
-        delete(DisagreementRow).where(col(DisagreementRow.release_id) == release_id)
-    )
+def delete_disagreements(connection: Connection, release_id: int) -> None:
+    connection.execute(delete(copy_disagreement).where(_ROW.release_id == release_id))
 
 
-def _value(row: DisagreementRow) -> CopyDisagreement:
+def _value(row: Row[Any]) -> CopyDisagreement:
     return CopyDisagreement(row.code, row.field, _load(row.text), _load(row.workbook))
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, insert, select, update
 
-from tracker.store.database import Clock, Database
-from tracker.store.models import OutboxRow, ReleaseRow
+from tracker.store.database import Clock, Database, as_utc
 from tracker.store.runs import count_email_sent
+from tracker.store.tables import outbox, release
+
+_ROW = outbox.c
 
 
 @dataclass(frozen=True)
@@ -57,67 +59,63 @@ class Outbox:
         it is) and mark the releases labelled ``reported`` as reported. Returns the keys
         queued now."""
         queued = []
-        with self._db.session() as session:
+        with self._db.transaction() as conn:
             for item in emails:
-                if _queued(session, item.key):
+                if _queued(conn, item.key):
                     continue
                 now = self._clock()
-                session.add(
-                    OutboxRow(key=item.key, created_at=now, subject=item.subject,
-                              message=item.message)
+                conn.execute(
+                    insert(outbox).values(key=item.key, created_at=now, subject=item.subject,
+                                          message=item.message)
                 )  # fmt: skip
                 queued.append(item.key)
                 for key in item.carries:
-                    if not _queued(session, key):
+                    if not _queued(conn, key):
                         note = f"sent inside {item.key}"
-                        session.add(
-                            OutboxRow(key=key, created_at=now, subject=note, message=b"",
-                                      sent_at=now)
+                        conn.execute(
+                            insert(outbox).values(key=key, created_at=now, subject=note,
+                                                  message=b"", sent_at=now)
                         )  # fmt: skip
-                session.flush()  # a key carried twice is seen the second time
             labels = list(reported)
             if labels:
-                session.execute(
-                    update(ReleaseRow)
-                    .where(col(ReleaseRow.label).in_(labels))
-                    .values(reported=True)
+                conn.execute(
+                    update(release).where(release.c.label.in_(labels)).values(reported=True)
                 )
         return queued
 
     def pending(self) -> list[OutboxItem]:
         """Emails not sent yet, oldest first."""
-        with self._db.session() as session:
-            query = (
-                select(OutboxRow)
-                .where(col(OutboxRow.sent_at).is_(None))
-                .order_by(col(OutboxRow.id))
-            )
-            return [
-                OutboxItem(
-                    r.id or 0, r.key, r.created_at, r.subject, r.message, r.attempts, r.last_error
-                )
-                for r in session.exec(query)
-            ]
+        query = select(
+            _ROW.id, _ROW.key, _ROW.created_at, _ROW.subject, _ROW.message, _ROW.attempts,
+            _ROW.last_error,
+        ).where(_ROW.sent_at.is_(None)).order_by(_ROW.id)  # fmt: skip
+        with self._db.transaction() as conn:
+            return [_item(*row) for row in conn.execute(query)]
 
     def mark_sent(self, item_id: int, *, run_id: int | None = None) -> None:
         """Record a send the server accepted; the run sending it (``run_id``) counts it in the
         same transaction."""
-        with self._db.session() as session:
-            row = session.get(OutboxRow, item_id)
-            assert row is not None
-            row.sent_at = self._clock()
-            row.attempts += 1
-            row.last_error = ""
+        with self._db.transaction() as conn:
+            conn.execute(
+                update(outbox)
+                .where(_ROW.id == item_id)
+                .values(sent_at=self._clock(), attempts=_ROW.attempts + 1, last_error="")
+            )
             if run_id is not None:
-                count_email_sent(session, run_id)
+                count_email_sent(conn, run_id)
 
     def mark_failed(self, item_id: int, error: str) -> None:
-        with self._db.session() as session:
-            row = session.get(OutboxRow, item_id)
-            assert row is not None
-            row.attempts += 1
-            row.last_error = error
+        with self._db.transaction() as conn:
+            conn.execute(
+                update(outbox)
+                .where(_ROW.id == item_id)
+                .values(attempts=_ROW.attempts + 1, last_error=error)
+            )
 
 
-def _queued(session: Session, key: str) -> bool:
-    return session.exec(select(OutboxRow.id).where(OutboxRow.key == key)).first() is not None
+def _item(id_: int, key: str, created_at: datetime, *rest: Any) -> OutboxItem:
+    return OutboxItem(id_, key, as_utc(created_at), *rest)
+
+
+def _queued(connection: Connection, key: str) -> bool:
+    return connection.execute(select(_ROW.id).where(_ROW.key == key)).first() is not None

@@ -11,14 +11,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row, delete, insert, select
 
 from tracker.errors import NotFoundError
 from tracker.guard import Following, Previous
 from tracker.order import predecessor_of, provisional_info, release_order, successor_of
 from tracker.records import CopyDisagreement, ParsedRelease, Record, ReleaseInfo
-from tracker.store.database import Clock, Database, as_utc
+from tracker.store.database import Clock, Database, as_utc, inserted_id
 from tracker.store.disagreements import (
     add_disagreements,
     codes_disagreeing,
@@ -26,8 +27,8 @@ from tracker.store.disagreements import (
     disagreements_of,
     disagreements_on,
 )
-from tracker.store.models import ReleaseRow
 from tracker.store.runs import record_import
+from tracker.store.tables import release
 from tracker.store.versions import (
     codes_of,
     content_digest,
@@ -39,6 +40,10 @@ from tracker.store.versions import (
     version_ids,
     versions_of,
 )
+
+_ROW = release.c
+# Every column but the packed members: what a StoredRelease is made of.
+_RELEASE = select(*(c for c in release.c if c.name != "members"))
 
 
 @dataclass(frozen=True)
@@ -82,71 +87,64 @@ class Catalog:
     @contextmanager
     def batch(self) -> Iterator[Batch]:
         """One transaction to store releases in: all of them or none."""
-        with self._db.session() as session:
-            yield Batch(session, self._clock)
+        with self._db.transaction() as conn:
+            yield Batch(conn, self._clock)
 
     def releases(self, code_set: str | None = None) -> list[StoredRelease]:
         """Every release (of one code set), oldest first in the release order."""
-        with self._db.session() as session:
-            return _stored_releases(session, code_set)
+        with self._db.transaction() as conn:
+            return _stored_releases(conn, code_set)
 
     def release(self, label: str) -> StoredRelease:
-        with self._db.session() as session:
-            return _stored(_row(session, label))
+        with self._db.transaction() as conn:
+            return _stored(_row(conn, label))
 
     def predecessor(self, info: ReleaseInfo) -> StoredRelease | None:
         """The stored release ``info`` follows in its series (stored or not: see
         ``order.predecessor_of``)."""
-        with self._db.session() as session:
-            return _predecessor(session, info)
+        with self._db.transaction() as conn:
+            return _predecessor(conn, info)
 
     def successor(self, info: ReleaseInfo) -> StoredRelease | None:
         """The stored release that follows ``info`` in its series (``order.successor_of``)."""
-        with self._db.session() as session:
-            return _successor(session, info)
+        with self._db.transaction() as conn:
+            return _successor(conn, info)
 
     def disagreements(self, label: str) -> tuple[CopyDisagreement, ...]:
         """Where the text and workbook copies of a release disagree (none: one copy)."""
-        with self._db.session() as session:
-            row = _row(session, label)
-            assert row.id is not None
-            return disagreements_of(session, row.id)
+        with self._db.transaction() as conn:
+            return disagreements_of(conn, _row(conn, label).id)
 
     def code_disagreements(self, code: str) -> dict[str, tuple[CopyDisagreement, ...]]:
         """One code's copy disagreements, by the label of each release that has any."""
-        with self._db.session() as session:
-            found = disagreements_on(session, code)
+        with self._db.transaction() as conn:
+            found = disagreements_on(conn, code)
             if not found:
                 return {}
-            rows = session.exec(select(ReleaseRow.id, ReleaseRow.label))
-            return {label: found[id_] for id_, label in rows if id_ in found}
+            return {label: found[id_] for id_, label in _labels(conn) if id_ in found}
 
     def disagreement_counts(self) -> dict[str, int]:
         """How many codes the two copies of each release disagree on, by label (releases
         with none left out)."""
-        with self._db.session() as session:
-            counts = codes_disagreeing(session)
+        with self._db.transaction() as conn:
+            counts = codes_disagreeing(conn)
             if not counts:
                 return {}
-            rows = session.exec(select(ReleaseRow.id, ReleaseRow.label))
-            return {label: counts[id_] for id_, label in rows if id_ in counts}
+            return {label: counts[id_] for id_, label in _labels(conn) if id_ in counts}
 
     def remove(self, label: str) -> StoredRelease:
         """Take a release out: its row, its copy disagreements, and the record versions no
         other release holds. (Its raw file is not the store's: it stays.)"""
-        with self._db.session() as session:
-            row = _row(session, label)
-            removed = _stored(row)
-            unshared = set(unpack(row.members))
-            others = session.exec(select(ReleaseRow.members).where(ReleaseRow.id != row.id))
-            for members in others:
+        with self._db.transaction() as conn:
+            row = _row(conn, label)
+            unshared = set(unpack(_members(conn, row.id)))
+            others = select(_ROW.members).where(_ROW.id != row.id)
+            for members in conn.execute(others).scalars():
                 unshared.difference_update(unpack(members))
-            assert row.id is not None
-            delete_disagreements(session, row.id)
-            session.delete(row)
-            session.flush()
-            delete_versions(session, unshared)
-            return removed
+            delete_disagreements(conn, row.id)
+            conn.execute(delete(release).where(_ROW.id == row.id))
+            delete_versions(conn, unshared)
+            return _stored(row)
 
     def records(self, label: str) -> dict[str, Record]:
         """All records of one release, by code."""
@@ -154,36 +152,36 @@ class Catalog:
 
     def member_ids(self, label: str) -> frozenset[int]:
         """The record versions a release holds: one id names one exact record."""
-        with self._db.session() as session:
-            return frozenset(unpack(_row(session, label).members))
+        with self._db.transaction() as conn:
+            return frozenset(unpack(_members(conn, _row(conn, label).id)))
 
     def records_by_ids(self, ids: Iterable[int]) -> dict[str, Record]:
-        with self._db.session() as session:
-            return records_by_ids(session, ids)
+        with self._db.transaction() as conn:
+            return records_by_ids(conn, ids)
 
     def code_versions(self, code: str) -> list[tuple[StoredRelease, Record | None]]:
         """A code's record in every release of its code set(s), oldest first in the release
         order (None: absent)."""
-        with self._db.session() as session:
-            versions = versions_of(session, code)
+        with self._db.transaction() as conn:
+            versions = versions_of(conn, code)
             if not versions:
                 raise NotFoundError(f"code {code!r} is in no stored release")
             out: list[tuple[StoredRelease, Record | None]] = []
-            for row in _in_order(session.exec(select(ReleaseRow))):
+            for row in _in_order(conn.execute(select(release))):
                 present = set(unpack(row.members)).intersection(versions)
                 out.append((_stored(row), versions[present.pop()] if present else None))
             return out
 
     def has_source(self, sha256: str) -> bool:
         """Whether a release was imported from a file with exactly these bytes."""
-        with self._db.session() as session:
-            query = select(ReleaseRow.id).where(ReleaseRow.sha256 == sha256)
-            return session.exec(query).first() is not None
+        with self._db.transaction() as conn:
+            query = select(_ROW.id).where(_ROW.sha256 == sha256)
+            return conn.execute(query).first() is not None
 
     def unreported(self) -> list[StoredRelease]:
         """Releases a check imported but has not reported yet (it stopped half-way)."""
-        with self._db.session() as session:
-            rows = session.exec(select(ReleaseRow).where(col(ReleaseRow.reported).is_(False)))
+        with self._db.transaction() as conn:
+            rows = conn.execute(_RELEASE.where(_ROW.reported.is_(False)))
             return [_stored(row) for row in _in_order(rows)]
 
 
@@ -191,8 +189,8 @@ class Batch:
     """Releases being stored in one transaction. The caller decides (and guards) each one:
     ``plan`` it, look at its ``predecessor``, then ``add`` it."""
 
-    def __init__(self, session: Session, clock: Clock) -> None:
-        self._session = session
+    def __init__(self, connection: Connection, clock: Clock) -> None:
+        self._conn = connection
         self._clock = clock
 
     def plan(self, parsed: ParsedRelease) -> Plan:
@@ -200,13 +198,10 @@ class Batch:
         the next revision. (A re-post that goes back to an earlier revision's content is a new
         revision: the newest one is what CMS says now.)"""
         digest = content_digest(parsed.records)
-        newest = self._session.exec(
-            select(ReleaseRow)
-            .where(
-                ReleaseRow.code_set == parsed.code_set,
-                ReleaseRow.base_label == parsed.base_label,
-            )
-            .order_by(col(ReleaseRow.revision).desc())
+        newest = self._conn.execute(
+            _RELEASE.where(
+                _ROW.code_set == parsed.code_set, _ROW.base_label == parsed.base_label
+            ).order_by(_ROW.revision.desc())
         ).first()
         if newest is not None and newest.content_digest == digest:
             stored = _stored(newest)
@@ -216,30 +211,28 @@ class Batch:
 
     def holding(self, code_set: str, digest: str) -> list[StoredRelease]:
         """The stored releases whose records are exactly these (``Plan.digest``)."""
-        rows = self._session.exec(
-            select(ReleaseRow).where(
-                ReleaseRow.code_set == code_set, ReleaseRow.content_digest == digest
-            )
+        rows = self._conn.execute(
+            _RELEASE.where(_ROW.code_set == code_set, _ROW.content_digest == digest)
         )
         return [_stored(row) for row in _in_order(rows)]
 
     def predecessor(self, info: ReleaseInfo) -> StoredRelease | None:
         """As ``Catalog.predecessor``, seeing what this batch has stored so far."""
-        return _predecessor(self._session, info)
+        return _predecessor(self._conn, info)
 
     def successor(self, info: ReleaseInfo) -> StoredRelease | None:
         """As ``Catalog.successor``, seeing what this batch has stored so far."""
-        return _successor(self._session, info)
+        return _successor(self._conn, info)
 
-    def previous(self, release: StoredRelease) -> Previous:
+    def previous(self, stored: StoredRelease) -> Previous:
         """What the guard needs of a stored release that a new one would follow."""
-        members = unpack(_row(self._session, release.info.label).members)
-        return Previous(release.info.label, release.codes, live_codes(self._session, members))
+        members = unpack(_members(self._conn, _row(self._conn, stored.info.label).id))
+        return Previous(stored.info.label, stored.codes, live_codes(self._conn, members))
 
-    def following(self, release: StoredRelease) -> Following:
+    def following(self, stored: StoredRelease) -> Following:
         """What the guard needs of a stored release that a new one would precede."""
-        members = unpack(_row(self._session, release.info.label).members)
-        return Following(release.info.label, codes_of(self._session, members))
+        members = unpack(_members(self._conn, _row(self._conn, stored.info.label).id))
+        return Following(stored.info.label, codes_of(self._conn, members))
 
     def add(
         self,
@@ -253,54 +246,65 @@ class Batch:
         """Store a planned release. ``reported=False`` marks it for ``tracker check`` to
         report (see ``Catalog.unreported``); ``run_id``, the check storing it, records it in
         that run's ledger entry in this same transaction."""
-        info = plan.info
-        row = ReleaseRow(
+        info, now = plan.info, self._clock()
+        values = dict(
             code_set=info.code_set, label=info.label, base_label=parsed.base_label,
             revision=info.revision, kind=info.kind, effective=info.effective,
             source_name=info.source_name, sha256=info.sha256, content_digest=plan.digest,
-            codes=len(parsed.records), imported_at=self._clock(), released=released,
-            reported=reported, members=pack(version_ids(self._session, parsed.records)),
+            codes=len(parsed.records), imported_at=now, released=released,
+            reported=reported, members=pack(version_ids(self._conn, parsed.records)),
         )  # fmt: skip
-        self._session.add(row)
-        self._session.flush()
-        assert row.id is not None
-        add_disagreements(self._session, row.id, parsed.disagreements)
+        release_id = inserted_id(self._conn.execute(insert(release).values(values)))
+        add_disagreements(self._conn, release_id, parsed.disagreements)
         if run_id is not None:
-            record_import(self._session, run_id, info.label)
-        return _stored(row)
+            record_import(self._conn, run_id, info.label)
+        return StoredRelease(info, len(parsed.records), as_utc(now), released)
 
 
-def _stored_releases(session: Session, code_set: str | None) -> list[StoredRelease]:
-    query = select(ReleaseRow)
+def _stored_releases(connection: Connection, code_set: str | None) -> list[StoredRelease]:
+    query = _RELEASE
     if code_set is not None:
-        query = query.where(ReleaseRow.code_set == code_set)
-    return [_stored(row) for row in _in_order(session.exec(query))]
+        query = query.where(_ROW.code_set == code_set)
+    return [_stored(row) for row in _in_order(connection.execute(query))]
 
 
-def _predecessor(session: Session, info: ReleaseInfo) -> StoredRelease | None:
-    return predecessor_of(info, _stored_releases(session, info.code_set), lambda r: r.info)
+def _predecessor(connection: Connection, info: ReleaseInfo) -> StoredRelease | None:
+    return predecessor_of(info, _stored_releases(connection, info.code_set), lambda r: r.info)
 
 
-def _successor(session: Session, info: ReleaseInfo) -> StoredRelease | None:
-    return successor_of(info, _stored_releases(session, info.code_set), lambda r: r.info)
+def _successor(connection: Connection, info: ReleaseInfo) -> StoredRelease | None:
+    return successor_of(info, _stored_releases(connection, info.code_set), lambda r: r.info)
 
 
-def _row(session: Session, label: str) -> ReleaseRow:
-    row = session.exec(select(ReleaseRow).where(ReleaseRow.label == label)).first()
+def _row(connection: Connection, label: str) -> Row[Any]:
+    """A release's row, without its members (``_members``)."""
+    row = connection.execute(_RELEASE.where(_ROW.label == label)).first()
     if row is None:
         raise NotFoundError(f"no release labelled {label!r}; see `tracker releases`")
     return row
 
 
-def _in_order(rows: Iterable[ReleaseRow]) -> list[ReleaseRow]:
+def _members(connection: Connection, release_id: int) -> bytes:
+    members: bytes = connection.execute(
+        select(_ROW.members).where(_ROW.id == release_id)
+    ).scalar_one()
+    return members
+
+
+def _labels(connection: Connection) -> list[tuple[int, str]]:
+    """Every release's id and label."""
+    return [(id_, label) for id_, label in connection.execute(select(_ROW.id, _ROW.label))]
+
+
+def _in_order(rows: Iterable[Row[Any]]) -> list[Row[Any]]:
     return sorted(rows, key=lambda row: release_order(_info(row)))
 
 
-def _info(row: ReleaseRow) -> ReleaseInfo:
+def _info(row: Row[Any]) -> ReleaseInfo:
     return ReleaseInfo(
         row.code_set, row.label, row.effective, row.revision, row.source_name, row.sha256, row.kind
     )
 
 
-def _stored(row: ReleaseRow) -> StoredRelease:
+def _stored(row: Row[Any]) -> StoredRelease:
     return StoredRelease(_info(row), row.codes, as_utc(row.imported_at), row.released)

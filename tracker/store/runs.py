@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row, case, insert, select, update
 
-from tracker.store.database import Clock, Database, as_utc
-from tracker.store.models import RunRow
+from tracker.store.database import Clock, Database, as_utc, inserted_id
+from tracker.store.tables import run
+
+_RUN = run.c
+_INTERRUPTED = "interrupted: the process stopped before the run ended"
 
 
 @dataclass(frozen=True)
@@ -42,15 +46,19 @@ class RunLedger:
     def start(self, trigger: str, *, kind: str = "check") -> int:
         """Open a ledger entry. Called under the database's lock, so a run still marked
         running was killed before it could finish: say so."""
-        with self._db.session() as session:
-            for stale in session.exec(select(RunRow).where(RunRow.outcome == "running")):
-                stale.outcome = "failed"
-                stale.error = stale.error or "interrupted: the process stopped before the run ended"
-            row = RunRow(started_at=self._clock(), trigger=trigger, outcome="running", kind=kind)
-            session.add(row)
-            session.flush()
-            assert row.id is not None
-            return row.id
+        with self._db.transaction() as conn:
+            conn.execute(
+                update(run)
+                .where(_RUN.outcome == "running")
+                .values(
+                    outcome="failed",
+                    error=case((_RUN.error == "", _INTERRUPTED), else_=_RUN.error),
+                )
+            )
+            opened = insert(run).values(
+                started_at=self._clock(), trigger=trigger, outcome="running", kind=kind
+            )
+            return inserted_id(conn.execute(opened))
 
     def note(
         self,
@@ -62,13 +70,10 @@ class RunLedger:
         """Record what a run has done so far (None: as recorded before). Each release it
         imports is recorded with the import (``record_import``), each email it sends with the
         send (``count_email_sent``)."""
-        with self._db.session() as session:
-            row = session.get(RunRow, run_id)
-            assert row is not None
-            if releases_found is not None:
-                row.releases_found = releases_found
-            if reports is not None:
-                row.reports = "\n".join(reports)
+        values = _given(releases_found=releases_found, reports=_lines(reports))
+        if values:
+            with self._db.transaction() as conn:
+                conn.execute(update(run).where(_RUN.id == run_id).values(values))
 
     def finish(
         self,
@@ -84,55 +89,58 @@ class RunLedger:
     ) -> None:
         """Close a ledger entry with its outcome; a field left None keeps what the run
         recorded as it went (a failed run keeps what it did before failing)."""
-        with self._db.session() as session:
-            row = session.get(RunRow, run_id)
-            assert row is not None
-            row.finished_at = self._clock()
-            row.outcome = outcome
-            if releases_found is not None:
-                row.releases_found = releases_found
-            if imported is not None:
-                row.imported = ",".join(imported)
-            if reports is not None:
-                row.reports = "\n".join(reports)
-            if emails_sent is not None:
-                row.emails_sent = emails_sent
-            row.error = error
-            row.note = note
+        values = _given(
+            releases_found=releases_found,
+            imported=None if imported is None else ",".join(imported),
+            reports=_lines(reports),
+            emails_sent=emails_sent,
+        )
+        finished = {"finished_at": self._clock(), "outcome": outcome, "error": error, "note": note}
+        with self._db.transaction() as conn:
+            conn.execute(update(run).where(_RUN.id == run_id).values(finished | values))
 
     def runs(self, limit: int | None = None, *, kind: str | None = None) -> list[Run]:
         """The ledger, newest first (only the entries of one ``kind``, when given)."""
-        with self._db.session() as session:
-            query = select(RunRow).order_by(col(RunRow.id).desc())
-            if kind is not None:
-                query = query.where(RunRow.kind == kind)
-            if limit is not None:
-                query = query.limit(limit)
-            return [_run(row) for row in session.exec(query)]
+        query = select(run).order_by(_RUN.id.desc())
+        if kind is not None:
+            query = query.where(_RUN.kind == kind)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._db.transaction() as conn:
+            return [_run(row) for row in conn.execute(query)]
 
 
-def record_import(session: Session, run_id: int, label: str) -> None:
+def record_import(connection: Connection, run_id: int, label: str) -> None:
     """Add a release to its run's entry, in the transaction that stores the release: the
     ledger never says more or less than what was committed."""
-    row = session.get(RunRow, run_id)
-    assert row is not None
-    row.imported = ",".join([*_labels(row.imported), label])
+    imported = connection.execute(select(_RUN.imported).where(_RUN.id == run_id)).scalar_one()
+    labels = ",".join([*_labels(imported), label])
+    connection.execute(update(run).where(_RUN.id == run_id).values(imported=labels))
 
 
-def count_email_sent(session: Session, run_id: int) -> None:
+def count_email_sent(connection: Connection, run_id: int) -> None:
     """Count an email in its run's entry, in the transaction that marks it sent."""
-    row = session.get(RunRow, run_id)
-    assert row is not None
-    row.emails_sent += 1
+    connection.execute(
+        update(run).where(_RUN.id == run_id).values(emails_sent=_RUN.emails_sent + 1)
+    )
+
+
+def _given(**values: object) -> dict[str, object]:
+    """The values given (None: keep what is recorded)."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _lines(items: Sequence[str] | None) -> str | None:
+    return None if items is None else "\n".join(items)
 
 
 def _labels(imported: str) -> list[str]:
     return [x for x in imported.split(",") if x]
 
 
-def _run(row: RunRow) -> Run:
+def _run(row: Row[Any]) -> Run:
     return Run(
-        id=row.id or 0,
+        id=row.id,
         started_at=as_utc(row.started_at),
         finished_at=as_utc(row.finished_at) if row.finished_at else None,
         trigger=row.trigger,

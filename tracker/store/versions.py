@@ -9,12 +9,11 @@ import zlib
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, bindparam, delete, insert
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from tracker.hcpcs.layout import NOT_COMPARED
 from tracker.records import Record, Value
-from tracker.store.models import VersionRow
+from tracker.store.tables import record_version
 
 _CHUNK = 500  # rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
 
@@ -24,9 +23,10 @@ _CANONICAL = json.JSONEncoder(
     sort_keys=True, ensure_ascii=False, separators=(",", ":"), check_circular=False
 ).encode
 _CONTENT = json.JSONEncoder(sort_keys=True, ensure_ascii=False, check_circular=False).encode
-_DATA = select(VersionRow.data).where(col(VersionRow.id).in_(bindparam("ids", expanding=True)))
-_DIGESTS = select(VersionRow.digest, VersionRow.id).where(
-    col(VersionRow.digest).in_(bindparam("digests", expanding=True))
+_VERSION = record_version.c
+_DATA = select(_VERSION.data).where(_VERSION.id.in_(bindparam("ids", expanding=True)))
+_DIGESTS = select(_VERSION.digest, _VERSION.id).where(
+    _VERSION.digest.in_(bindparam("digests", expanding=True))
 )
 
 
@@ -69,11 +69,10 @@ def unpack(blob: bytes) -> list[int]:
     return ids.tolist()
 
 
-def version_ids(session: Session, records: Sequence[Record]) -> list[int]:
+def version_ids(connection: Connection, records: Sequence[Record]) -> list[int]:
     """The version ids of these records, storing the versions not seen before."""
     # Each record's canonical JSON and digest, computed once for the whole release.
     versions = {d: (r.code, data) for r in records for data, d in [record_digest(r)]}
-    connection = session.connection()  # Core, not the ORM: 9,000 plain rows
     known = _ids_for_digests(connection, list(versions))
     new = [
         {"code": code, "digest": digest, "data": data}
@@ -82,11 +81,11 @@ def version_ids(session: Session, records: Sequence[Record]) -> list[int]:
     ]
     if new and connection.dialect.insert_executemany_returning:
         # One round trip per 1,000 rows that hands back the ids (SQLite 3.35+, PostgreSQL).
-        inserted = insert(VersionRow).returning(col(VersionRow.digest), col(VersionRow.id))
+        inserted = insert(record_version).returning(_VERSION.digest, _VERSION.id)
         rows = connection.execute(inserted, new)
         known.update((digest, id_) for digest, id_ in rows if id_ is not None)
     elif new:
-        connection.execute(insert(VersionRow), new)
+        connection.execute(insert(record_version), new)
         known.update(_ids_for_digests(connection, [n["digest"] for n in new]))
     return [known[d] for d in versions]
 
@@ -99,10 +98,9 @@ def _ids_for_digests(connection: Connection, digests: Sequence[str]) -> dict[str
     return found
 
 
-def records_by_ids(session: Session, ids: Iterable[int]) -> dict[str, Record]:
+def records_by_ids(connection: Connection, ids: Iterable[int]) -> dict[str, Record]:
     """The records these version ids name, by code."""
     wanted = sorted(ids)
-    connection = session.connection()
     records: dict[str, Record] = {}
     for i in range(0, len(wanted), _CHUNK):
         rows = connection.execute(_DATA, {"ids": wanted[i : i + _CHUNK]})
@@ -112,46 +110,43 @@ def records_by_ids(session: Session, ids: Iterable[int]) -> dict[str, Record]:
     return records
 
 
-def live_codes(session: Session, ids: Sequence[int]) -> frozenset[str]:
+def live_codes(connection: Connection, ids: Sequence[int]) -> frozenset[str]:
     """The codes of these versions that carry no termination date (``term_dt``).
 
     Asked of the database, not by decoding every record: in the canonical JSON of
     ``record_digest`` a field's key appears as ``"term_dt":`` only where it is a key (a quote
     inside a value is escaped), so the text says whether the field holds a date.
     """
-    data = col(VersionRow.data)
+    data = _VERSION.data
     terminated = data.contains('"term_dt":"', autoescape=True) & ~data.contains(
         '"term_dt":""', autoescape=True
     )
     codes: set[str] = set()
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i : i + _CHUNK]
-        codes.update(
-            session.exec(select(VersionRow.code).where(col(VersionRow.id).in_(chunk), ~terminated))
-        )
+        query = select(_VERSION.code).where(_VERSION.id.in_(chunk), ~terminated)
+        codes.update(connection.execute(query).scalars())
     return frozenset(codes)
 
 
-def codes_of(session: Session, ids: Sequence[int]) -> frozenset[str]:
+def codes_of(connection: Connection, ids: Sequence[int]) -> frozenset[str]:
     """The codes these versions are of (a release's codes, without decoding its records)."""
     codes: set[str] = set()
     for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i : i + _CHUNK]
-        codes.update(session.exec(select(VersionRow.code).where(col(VersionRow.id).in_(chunk))))
+        query = select(_VERSION.code).where(_VERSION.id.in_(ids[i : i + _CHUNK]))
+        codes.update(connection.execute(query).scalars())
     return frozenset(codes)
 
 
-def delete_versions(session: Session, ids: Iterable[int]) -> int:
+def delete_versions(connection: Connection, ids: Iterable[int]) -> int:
     """Delete these versions (ones no release holds any more); how many went."""
     wanted = sorted(ids)
     for i in range(0, len(wanted), _CHUNK):
-        session.connection().execute(
-            delete(VersionRow).where(col(VersionRow.id).in_(wanted[i : i + _CHUNK]))
-        )
+        connection.execute(delete(record_version).where(_VERSION.id.in_(wanted[i : i + _CHUNK])))
     return len(wanted)
 
 
-def versions_of(session: Session, code: str) -> Mapping[int, Record]:
+def versions_of(connection: Connection, code: str) -> Mapping[int, Record]:
     """Every stored version of one code's record, by version id."""
-    rows = session.exec(select(VersionRow).where(VersionRow.code == code))
-    return {row.id: record_from_json(row.data) for row in rows if row.id is not None}
+    rows = connection.execute(select(_VERSION.id, _VERSION.data).where(_VERSION.code == code))
+    return {id_: record_from_json(data) for id_, data in rows}

@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, insert
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row, delete, insert, select
 
 from tracker.errors import NotFoundError
 from tracker.sources.watchlist import WatchedRow, WatchFile, Watchlist, WatchlistVersion
-from tracker.store.database import Clock, Database, as_utc
-from tracker.store.models import VersionRow, WatchEntryRow, WatchlistRow
+from tracker.store.database import Clock, Database, as_utc, inserted_id
+from tracker.store.tables import record_version, watchlist, watchlist_entry
+
+_LIST = watchlist.c
+_ENTRY = watchlist_entry.c
 
 _CHUNK = 500  # rows per IN (...) query or INSERT: well under SQLite's parameter limit
 
@@ -40,55 +43,52 @@ class Watchlists:
 
     def add(self, name: str, file: WatchFile) -> Added:
         """Store ``file`` as the newest version of ``name``, unless it holds the same list."""
-        with self._db.session() as session:
-            newest = _newest(session, name)
+        with self._db.transaction() as conn:
+            newest = _newest(conn, name)
             if newest is not None and newest.content_digest == file.digest:
                 return Added("unchanged", _version(newest), _version(newest))
-            row = WatchlistRow(
+            values = dict(
                 name=name, version=newest.version + 1 if newest else 1, loaded_at=self._clock(),
                 source=file.source, sha256=file.sha256, content_digest=file.digest,
                 code_column=file.code_column, other_columns=json.dumps(list(file.columns)),
                 codes=len(file.codes), rows=len(file.rows),
             )  # fmt: skip
-            session.add(row)
-            session.flush()
-            assert row.id is not None
+            new_id = inserted_id(conn.execute(insert(watchlist).values(values)))
+            row = conn.execute(select(watchlist).where(_LIST.id == new_id)).one()
             if newest is not None:
-                _delete_entries(session, [newest.id])
-            _add_entries(session, row.id, file.rows)
+                _delete_entries(conn, [newest.id])
+            _add_entries(conn, row.id, file.rows)
             previous = _version(newest) if newest else None
             return Added("replaced" if newest else "added", _version(row), previous)
 
     def versions(self) -> dict[str, tuple[WatchlistVersion, ...]]:
         """Every watchlist's loads, oldest first, by name (names sorted)."""
-        with self._db.session() as session:
-            rows = session.exec(
-                select(WatchlistRow).order_by(col(WatchlistRow.name), col(WatchlistRow.version))
-            )
+        with self._db.transaction() as conn:
+            rows = conn.execute(select(watchlist).order_by(_LIST.name, _LIST.version))
             out: dict[str, list[WatchlistVersion]] = {}
             for row in rows:
                 out.setdefault(row.name, []).append(_version(row))
             return {name: tuple(v) for name, v in out.items()}
 
     def get(self, name: str) -> Watchlist:
-        with self._db.session() as session:
-            return _watchlist(session, name)
+        with self._db.transaction() as conn:
+            return _watchlist(conn, name)
 
     def all(self) -> list[Watchlist]:
         """Every watchlist with its codes, by name."""
-        with self._db.session() as session:
-            names = session.exec(select(WatchlistRow.name).distinct().order_by(WatchlistRow.name))
-            return [_watchlist(session, name) for name in list(names)]
+        with self._db.transaction() as conn:
+            names = conn.execute(select(_LIST.name).distinct().order_by(_LIST.name)).scalars()
+            return [_watchlist(conn, name) for name in list(names)]
 
     def remove(self, name: str) -> WatchlistVersion:
         """Forget a watchlist, all its versions; returns the one that was current."""
-        with self._db.session() as session:
-            rows = list(session.exec(select(WatchlistRow).where(WatchlistRow.name == name)))
+        with self._db.transaction() as conn:
+            rows = list(conn.execute(select(watchlist).where(_LIST.name == name)))
             if not rows:
                 raise _not_found(name)
             current = _version(max(rows, key=lambda r: r.version))
-            _delete_entries(session, [r.id for r in rows if r.id is not None])
-            session.connection().execute(delete(WatchlistRow).where(col(WatchlistRow.name) == name))
+            _delete_entries(conn, [r.id for r in rows])
+            conn.execute(delete(watchlist).where(_LIST.name == name))
             return current
 
     def known_codes(self, codes: Iterable[str]) -> frozenset[str]:
@@ -97,43 +97,35 @@ class Watchlists:
         held."""
         wanted = sorted(set(codes))
         found: set[str] = set()
-        with self._db.session() as session:
+        code = record_version.c.code
+        with self._db.transaction() as conn:
             for i in range(0, len(wanted), _CHUNK):
-                chunk = wanted[i : i + _CHUNK]
-                query = select(VersionRow.code).where(col(VersionRow.code).in_(chunk)).distinct()
-                found.update(session.exec(query))
+                query = select(code).where(code.in_(wanted[i : i + _CHUNK])).distinct()
+                found.update(conn.execute(query).scalars())
         return frozenset(found)
 
 
-def _newest(session: Session, name: str) -> WatchlistRow | None:
-    query = (
-        select(WatchlistRow)
-        .where(WatchlistRow.name == name)
-        .order_by(col(WatchlistRow.version).desc())
-    )
-    return session.exec(query).first()
+def _newest(connection: Connection, name: str) -> Row[Any] | None:
+    query = select(watchlist).where(_LIST.name == name).order_by(_LIST.version.desc())
+    return connection.execute(query).first()
 
 
-def _watchlist(session: Session, name: str) -> Watchlist:
+def _watchlist(connection: Connection, name: str) -> Watchlist:
     rows = list(
-        session.exec(
-            select(WatchlistRow)
-            .where(WatchlistRow.name == name)
-            .order_by(col(WatchlistRow.version))
-        )
+        connection.execute(select(watchlist).where(_LIST.name == name).order_by(_LIST.version))
     )
     if not rows:
         raise _not_found(name)
-    entries = session.exec(
-        select(WatchEntryRow)
-        .where(WatchEntryRow.watchlist_id == rows[-1].id)
-        .order_by(col(WatchEntryRow.row))
+    entries = connection.execute(
+        select(_ENTRY.code, _ENTRY.row, _ENTRY.other_columns)
+        .where(_ENTRY.watchlist_id == rows[-1].id)
+        .order_by(_ENTRY.row)
     )
-    watched = tuple(WatchedRow(e.code, e.row, json.loads(e.other_columns)) for e in entries)
+    watched = tuple(WatchedRow(code, row, json.loads(other)) for code, row, other in entries)
     return Watchlist(name, watched, tuple(_version(r) for r in rows))
 
 
-def _add_entries(session: Session, watchlist_id: int, rows: tuple[WatchedRow, ...]) -> None:
+def _add_entries(connection: Connection, watchlist_id: int, rows: tuple[WatchedRow, ...]) -> None:
     values = [
         {
             "watchlist_id": watchlist_id,
@@ -144,17 +136,14 @@ def _add_entries(session: Session, watchlist_id: int, rows: tuple[WatchedRow, ..
         for r in rows
     ]
     for i in range(0, len(values), _CHUNK):
-        session.connection().execute(insert(WatchEntryRow), values[i : i + _CHUNK])
+        connection.execute(insert(watchlist_entry), values[i : i + _CHUNK])
 
 
-def _delete_entries(session: Session, ids: Iterable[int | None]) -> None:
-    wanted = [i for i in ids if i is not None]
-    session.connection().execute(
-        delete(WatchEntryRow).where(col(WatchEntryRow.watchlist_id).in_(wanted))
-    )
+def _delete_entries(connection: Connection, ids: Iterable[int]) -> None:
+    connection.execute(delete(watchlist_entry).where(_ENTRY.watchlist_id.in_(list(ids))))
 
 
-def _version(row: WatchlistRow) -> WatchlistVersion:
+def _version(row: Row[Any]) -> WatchlistVersion:
     return WatchlistVersion(
         version=row.version,
         loaded_at=as_utc(row.loaded_at),

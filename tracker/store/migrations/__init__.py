@@ -18,8 +18,8 @@ Each upgrade is one transaction, so a killed upgrade leaves the database as it w
 
 A new revision is a file ``versions/NNNN_what.py`` with ``revision = "NNNN"`` and
 ``down_revision`` the one before; ``tests/test_migrations.py`` checks that the chain ends in the
-schema of ``tracker.store.models``. ``command.revision(config(connection), message,
-rev_id="NNNN", autogenerate=True)`` drafts one from the models against an upgraded database.
+schema of ``tracker.store.tables``. ``command.revision(config(connection), message,
+rev_id="NNNN", autogenerate=True)`` drafts one from the tables against an upgraded database.
 """
 
 from __future__ import annotations
@@ -249,15 +249,14 @@ def _migrate(db: Database, step: Upgrade, *, stamp: bool) -> None:
 
 
 def _create(conn: Connection, head: str) -> None:
-    """A new database's schema: the models' tables, stamped with the newest revision. The
+    """A new database's schema: the tables, stamped with the newest revision. The
     same schema as running every migration (tests/test_migrations.py compares the two), but
     without loading Alembic: 0.1 s of every first import."""
     from sqlalchemy import text
-    from sqlmodel import SQLModel
 
-    import tracker.store.models  # noqa: F401  (the tables, registered on SQLModel.metadata)
+    from tracker.store.tables import metadata
 
-    SQLModel.metadata.create_all(conn)
+    metadata.create_all(conn)
     conn.execute(
         text(
             f"CREATE TABLE {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL, "

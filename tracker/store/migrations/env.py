@@ -7,9 +7,8 @@ commits itself (``config.attributes["connection"]``): the whole upgrade is one t
 from __future__ import annotations
 
 from alembic import context
-from sqlmodel import SQLModel
 
-from tracker.store import models  # noqa: F401  (registers the tables with SQLModel.metadata)
+from tracker.store.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -19,7 +18,7 @@ if connection is None:
     )
 context.configure(
     connection=connection,
-    target_metadata=SQLModel.metadata,  # for autogenerate, when writing a new revision
+    target_metadata=metadata,  # for autogenerate, when writing a new revision
     # SQLite alters a table by copying it: a new revision's ALTERs are rendered that way.
     render_as_batch=connection.dialect.name == "sqlite",
 )
