@@ -20,7 +20,6 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
 from datetime import date, datetime, time, timedelta
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
@@ -231,6 +230,8 @@ def _show_month_day(value: MonthDay) -> str:
 
 
 def _address(value: object, spec: Spec) -> str:
+    from email.utils import parseaddr  # here: the email package is 7 ms of every start-up
+
     # A line break in an address would end up in a header (and fail only at send time).
     if not isinstance(value, str) or "@" not in parseaddr(value)[1] or re.search(r"[\r\n]", value):
         raise _expected('an email address like "tracker@example.org"', value)

@@ -2,8 +2,8 @@
 must arrive at (``tests/test_migrations.py``). They stay inside ``tracker.store``: callers get
 frozen domain values.
 
-Core, not an ORM: the store reads and writes plain rows, and an ORM's import (SQLModel and
-pydantic, or SQLAlchemy's own) would be a third of a second of every command's start-up.
+Core, not an ORM: the store reads and writes plain rows. SQLModel's models (with pydantic and
+SQLAlchemy's ORM) took 0.47 s to import where Core takes 0.23 s, in every command's start-up.
 A ``default=`` is filled in by SQLAlchemy on insert, not by the database (no DDL), except the
 ``server_default`` of the columns added to older databases by migration 0002.
 """
