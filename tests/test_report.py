@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import textwrap
 from datetime import date
@@ -12,6 +13,7 @@ from pathlib import Path
 from tracker.diff import diff_releases, select
 from tracker.records import HCPCS, Claim, Diff, Record, ReleaseInfo
 from tracker.report.csv import CSV_COLUMNS, PER_CODE_COLUMNS, read_cell, render_csv
+from tracker.report.json import indented
 from tracker.report.text import render_text, word_diff
 
 OLD = ReleaseInfo(HCPCS, "2026", date(2026, 1, 1), 1, "a.txt", "a")
@@ -127,3 +129,16 @@ def test_the_real_2018_to_2020_text_never_shows_a_change_that_reads_the_same() -
             assert "[-" in line or "{+" in line, line  # a word diff marks what changed
             shown += 1
     assert shown == sum(len(c.fields) for c in diff.changes)
+
+
+def test_the_json_report_is_written_as_json_dumps_with_indent_2_writes_it() -> None:
+    value = {
+        "empty": {},
+        "none": [],
+        "texts": ["plain", 'quote " and \\ backslash', "tab\tnewline\n\x01", "é ü 中 \u2028 😀"],
+        "scalars": [None, True, False, 0, -12, 1.5, 1e100],
+        "nested": [{"a": [{"b": []}], "c": {"d": None}}, [[], [{}]]],
+        "non ascii kéy": "x",
+    }
+    assert indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert indented([]) == "[]" and indented("x") == '"x"'

@@ -99,8 +99,10 @@ def _refuse_orphan(source: str, row: RawRow, last: str | None) -> NoReturn:
 
 def trim(values: Sequence[str]) -> tuple[str, ...]:
     """A repeated field (PRICE1..4, XREF1..5, ...) as a tuple without its trailing blanks."""
+    if not any(values):
+        return ()  # most are blank in every occurrence (LABCERT1..8, CIM1..3, ...): one C call
     end = len(values)
-    while end and not values[end - 1]:
+    while not values[end - 1]:
         end -= 1
     return tuple(values[:end])
 

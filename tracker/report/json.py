@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from json.encoder import encode_basestring
 from typing import Any
 
 from tracker.records import Change, Claim, Diff, ReleaseInfo, Value
@@ -78,4 +79,27 @@ def schema_text() -> str:
 
 
 def render_json(diff: Diff) -> str:
-    return json.dumps(diff_json(diff), indent=2, ensure_ascii=False) + "\n"
+    return indented(diff_json(diff)) + "\n"
+
+
+def indented(value: Any, indent: str = "") -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)``, the same text (dict keys are
+    text), written here because with ``indent`` the standard library encodes in pure Python,
+    resuming a chain of generators for every piece (the 2020 to 2026-Q1 diff: 25 ms of 45).
+    Strings are still escaped by its C ``encode_basestring``, other leaves by ``json.dumps``."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    inner = indent + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{encode_basestring(k)}: {indented(v, inner)}" for k, v in value.items()]
+        return "{\n" + inner + f",\n{inner}".join(items) + "\n" + indent + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        items = [indented(v, inner) for v in value]
+        return "[\n" + inner + f",\n{inner}".join(items) + "\n" + indent + "]"
+    return json.dumps(value)  # a number or a boolean
