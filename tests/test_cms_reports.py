@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
 
 from tests.cms_reports import (
     KNOWN_DIFFERENCES,
@@ -290,9 +291,11 @@ def test_parse_sheet_bad_row() -> None:
 
 def test_report_actions_from_invented_zip(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
-    book.active.title = "Changes by HCPC"
-    book.active.append(["HCPC", "ACTION CD"])
-    book.active.append(["X9001", "No Change"])  # not read: the by-action sheet is preferred
+    first = book.active
+    assert isinstance(first, Worksheet)
+    first.title = "Changes by HCPC"
+    first.append(["HCPC", "ACTION CD"])
+    first.append(["X9001", "No Change"])  # not read: the by-action sheet is preferred
     action = book.create_sheet("Changes by Action Code")
     action.append(["HCPC", "ACTION CD"])
     action.append(["X9001", "ADD"])

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from tests.conftest import FIXED_NOW
 from tracker.cli import main
@@ -103,8 +104,9 @@ def test_add_an_xlsx_with_numbers_excel_made_of_codes(
 ) -> None:
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)
     sheet["A1"] = "Chargemaster export, April 2026"  # a title above the header
-    rows = [
+    rows: list[tuple[str | float | datetime | None, ...]] = [
         ("HCPCS Code", "Price", "Updated", None),
         ("J1632", 12.5, datetime(2026, 1, 2), None),
         (100, 3, None, None),  # CPT 00100, which Excel keeps as the number 100

@@ -13,10 +13,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tracker.report.html import page
 from tracker.report.xlsx import CODE, COUNT, DATE, Column, workbook_bytes, write_table
+
+if TYPE_CHECKING:  # openpyxl itself is imported when a workbook is written
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMATS = ("text", "json", "html", "xlsx")
 
@@ -201,9 +204,11 @@ def timeline_xlsx(rows: Sequence[TimelineRow]) -> bytes:
     """One sheet, the table grouped by code set, and per code set two native charts: the
     counts added, ended and changed per release, and the code-set size."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = "Timeline"
     groups = _by_code_set(rows)
     ordered = [r for group in groups.values() for r in group]
@@ -221,7 +226,7 @@ def _counts(row: TimelineRow) -> tuple[int, ...]:
     return (row.codes, row.added, row.ended, row.changed, row.reactivated)
 
 
-def _charts(sheet: Any, code_set: str, first: int, last: int, anchor: int) -> None:
+def _charts(sheet: Worksheet, code_set: str, first: int, last: int, anchor: int) -> None:
     from openpyxl.chart import BarChart, LineChart, Reference, Series
 
     labels = Reference(sheet, min_col=1, min_row=first, max_row=last)

@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tracker.diff import CATEGORIES, DESCRIPTION_FIELDS
 from tracker.hcpcs.layout import FIELD_NAMES
@@ -34,6 +34,13 @@ from tracker.report.values import (
     successors_text,
     value_text,
 )
+
+if TYPE_CHECKING:  # openpyxl itself is imported when a workbook is written
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell as XlCell
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.styles import Alignment
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Cell = str | int | date | None
 
@@ -55,9 +62,11 @@ class Column:
 def render_xlsx(diff: Diff, *, impacts: Sequence[Impact] = ()) -> bytes:
     """The workbook, as the bytes of an .xlsx file."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     summary = book.active
+    assert isinstance(summary, Worksheet)  # a new workbook's one sheet
     summary.title = "Summary"
     rows = _summary_rows(diff, impacts)
     write_table(summary, _SUMMARY, rows)
@@ -122,7 +131,7 @@ def _watch_rows(impact: Impact) -> list[tuple[Cell, ...]]:
     return rows
 
 
-def _category_chart(sheet: Any, start: int) -> None:
+def _category_chart(sheet: Worksheet, start: int) -> None:
     """A native bar chart of the counts per category (rows ``start``.. of the table)."""
     from openpyxl.chart import BarChart, Reference
 
@@ -248,7 +257,7 @@ def _legend_rows() -> list[tuple[Cell, ...]]:
 # --- shared by every workbook (also tracker.report.timeline) -----------------------------
 
 
-def write_table(sheet: Any, columns: Sequence[Column], rows: Iterable[Sequence[Cell]]) -> int:
+def write_table(sheet: Worksheet, columns: Sequence[Column], rows: Iterable[Sequence[Cell]]) -> int:
     """The header and the rows, formatted: codes as text, real dates, wrapped long text, the
     header frozen, an autofilter over the table, columns sized to fit. Returns the number of
     rows written (the header included)."""
@@ -271,7 +280,7 @@ def write_table(sheet: Any, columns: Sequence[Column], rows: Iterable[Sequence[C
     return count
 
 
-def _format(cell: Any, column: Column, value: Cell, wrap: Any) -> None:
+def _format(cell: XlCell | MergedCell, column: Column, value: Cell, wrap: Alignment) -> None:
     if value is None or value == "":
         return
     if isinstance(value, date):
@@ -289,7 +298,7 @@ def _width(value: Cell) -> int:
     return 0 if value is None else len(str(value))
 
 
-def _finish(sheet: Any, columns: Sequence[Column], widths: Sequence[int]) -> None:
+def _finish(sheet: Worksheet, columns: Sequence[Column], widths: Sequence[int]) -> None:
     from openpyxl.utils import get_column_letter
 
     for i, (column, width) in enumerate(zip(columns, widths, strict=True), start=1):
@@ -301,7 +310,7 @@ def _finish(sheet: Any, columns: Sequence[Column], widths: Sequence[int]) -> Non
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(sheet.max_row, 1)}"
 
 
-def workbook_bytes(book: Any, stamp: date) -> bytes:
+def workbook_bytes(book: Workbook, stamp: date) -> bytes:
     """The .xlsx bytes, the same for the same workbook: the document's created and modified
     dates and every ZIP entry's time are ``stamp``, not the clock."""
     from openpyxl.writer.excel import ExcelWriter
