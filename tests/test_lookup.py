@@ -239,10 +239,20 @@ def test_the_latest_word_counts_a_retroactive_addition(store: Store) -> None:
 def test_known_in_answers_with_what_that_release_knew(store: Store) -> None:
     on = date(2025, 1, 15)
     assert _status(store, "C9902", date(2026, 1, 1)) == ("ended", "ended: terminated 2025-12-31")
-    assert _status(store, "C9902", date(2026, 1, 1), "2025") == (
+    assert _status(store, "C9902", date(2025, 3, 31), "2025") == (
         "valid", "valid: added 2010-01-01",
     )  # fmt: skip
-    assert _status(store, "J9906", on, "2024") == ("valid", "valid: added 2010-01-01")
+    # 2025 spoke for dates up to 2025-03-31, when the code was not yet known to end.
+    assert _status(store, "C9902", date(2026, 1, 1), "2025") == (
+        "unconfirmed",
+        "unconfirmed: valid in 2025, which speaks for dates up to 2025-03-31; a later release "
+        "may have ended it",
+    )
+    assert _status(store, "J9906", date(2024, 3, 31), "2024") == (
+        "valid",
+        "valid: added 2010-01-01",
+    )
+    assert _status(store, "J9906", on, "2024")[0] == "unconfirmed"  # 2024 spoke up to 2024-03-31
     with pytest.raises(Exception, match="code 'J9905' is in no stored HCPCS release up to 2025"):
         show(store, "J9905", on, known_in="2025")
 
@@ -364,4 +374,15 @@ def test_codes_before_every_release(capsys: pytest.CaptureFixture[str], db: str)
     assert run(capsys, "--db", db, "codes", "--on", "2020-01-01") == (
         1, "", "tracker: error: no release that old is stored: the oldest took effect "
         "2024-01-01, after 2020-01-01\n",
+    )  # fmt: skip
+
+
+def test_codes_after_the_newest_release_s_quarter(
+    capsys: pytest.CaptureFixture[str], db: str
+) -> None:
+    """A list for a billing system must not hold codes a release not stored may have ended."""
+    assert run(capsys, "--db", db, "codes", "--on", "2026-03-31")[0] == 0
+    assert run(capsys, "--db", db, "codes", "--on", "2026-04-01") == (
+        1, "", "tracker: error: no release that new is stored: the newest, 2026, speaks for "
+        "dates up to 2026-03-31; import a later release, or ask for a date up to then\n",
     )  # fmt: skip

@@ -17,7 +17,7 @@ from tracker.records import Record, Successor
 from tracker.report.life import standing_text
 from tracker.store import Store
 from tracker.successors import lineage, successors_of
-from tracker.validity import last_known, validity
+from tracker.validity import Coverage, last_known, validity
 
 UNPACKED = SourceSettings().max_unpacked_bytes
 LABELS = ("2017", "2018", "2020", "2026-Q1")
@@ -102,14 +102,16 @@ def test_real_validity(real_store: Store) -> None:
         "valid",
         "ended",
     ]
-    assert status("G9976", date(2021, 1, 1), known_in="2018") == "valid"  # what 2018 knew
+    assert status("G9976", date(2018, 3, 31), known_in="2018") == "valid"  # what 2018 knew
+    assert status("G9976", date(2021, 1, 1), known_in="2018") == "unconfirmed"  # past 2018-Q1
     # C9055: added 2020-01-01, terminated 2020-09-30, valid on that day and ended the next.
     days = [date(2019, 12, 31), date(2020, 1, 1), date(2020, 9, 30), date(2020, 10, 1)]
     assert [status("C9055", d) for d in days] == ["not_yet_valid", "valid", "valid", "ended"]
     assert show(real_store, "C9055", days[3]).successors == (
         Successor("J1632", "cms", "active", None),
     )
-    assert status("C9055", date(2021, 1, 1), known_in="2020") == "valid"
+    assert status("C9055", date(2020, 3, 31), known_in="2020") == "valid"  # 2020 knew no end
+    assert status("C9055", date(2021, 1, 1), known_in="2020") == "unconfirmed"
     # C9058: added 2019-11-15, first stored in 2026-Q1: a retroactive addition counts.
     assert status("C9058", date(2019, 12, 1)) == "valid"
     assert status("C9130", date(2016, 12, 31)) == "unknown"  # before the oldest release
@@ -123,8 +125,10 @@ def test_real_codes_valid_on_a_date(real_store: Store, real: dict[str, dict[str,
     latest = last_known(
         ((label, tuple(records.values())) for label, records in real.items()), effective
     )
-    first = date(2017, 1, 1)
-    expected = sorted(c for c, k in latest.items() if validity(c, on, k, first).status == "valid")
+    coverage = Coverage(date(2017, 1, 1), date(2026, 3, 31), "2026-Q1")
+    expected = sorted(
+        c for c, k in latest.items() if validity(c, on, k, coverage).status == "valid"
+    )
     # G9976 and G9977 vanished after 2018 without a termination date: removed, not valid.
     assert (len(found), found) == (7686, expected)
     assert "G9976" not in found

@@ -13,7 +13,7 @@ import pytest
 from tests.test_lookup import db, run
 from tracker.records import Record, Successor
 from tracker.validate import Checker, Verdict, summary
-from tracker.validity import Known
+from tracker.validity import Coverage, Known
 
 __all__ = ["db"]  # the fixture: three releases imported
 
@@ -47,7 +47,9 @@ CHECKED = [
     '"K9901 (cms, active, from 2010-01-01)"',
     "c10,A9999,,,bad_date,bad date: '',",
 ]
-SUMMARY = "claims.csv: 10 rows: 1 valid, 1 not_yet_valid, 3 ended, 3 unknown, 2 bad_date"
+SUMMARY = (
+    "claims.csv: 10 rows: 1 valid, 0 unconfirmed, 1 not_yet_valid, 3 ended, 3 unknown, 2 bad_date"
+)
 
 
 def _claims(tmp_path: Path, text: str, name: str = "claims.csv") -> Path:
@@ -82,7 +84,9 @@ def test_known_in_checks_with_what_a_release_knew(
         "J9905;2024-07-01;valid;valid: added 2024-06-01;",
     ]
     assert run(capsys, *argv, "--known-in", "2025")[1].splitlines()[1:] == [
-        "C9902;2026-01-01;valid;valid: added 2010-01-01;",
+        # 2025 spoke for dates up to 2025-03-31: of 2026 it could not say.
+        'C9902;2026-01-01;unconfirmed;"unconfirmed: valid in 2025, which speaks for dates up to '
+        '2025-03-31; a later release may have ended it";',
         "J9905;2024-07-01;unknown;unknown: in no stored release;",
     ]
 
@@ -138,8 +142,8 @@ def test_an_xlsx_claims_file(capsys: pytest.CaptureFixture[str], db: str, tmp_pa
     book.save(path)
     argv = ["validate", str(path), "--code-column", "HCPCS", "--date-column", "Date of service"]
     code, out, err = run(capsys, "--db", db, *argv)
-    assert (code, err) == (0, "claims.xlsx: 4 rows: 2 valid, 0 not_yet_valid, 1 ended, "
-                              "0 unknown, 1 bad_date\n")  # fmt: skip
+    assert (code, err) == (0, "claims.xlsx: 4 rows: 2 valid, 0 unconfirmed, 0 not_yet_valid, "
+                              "1 ended, 0 unknown, 1 bad_date\n")  # fmt: skip
     assert out.splitlines() == [
         "Claim,HCPCS,Date of service,Units,status,reason,successors",
         'c1,J9906,2025-06-30,2,valid,"valid: added 2010-01-01, terminated 2025-06-30",',
@@ -165,12 +169,12 @@ def test_the_checker_asks_once_per_code_and_counts() -> None:
         asked[f"successors {code}"] += 1
         return (Successor("J0001", "cms", "active", None),)
 
-    check = Checker(known, successors, date(2021, 1, 1))
+    check = Checker(known, successors, Coverage(date(2021, 1, 1), date(2021, 3, 31), "2021"))
     ended = Verdict("ended", "ended: terminated 2020-12-31", "J0001 (cms, active)")
     assert [check("Q0001", "2021-01-01"), check(" q0001", "20210102")] == [ended, ended]
     assert check("X0001", "2021-01-01") == Verdict("unknown", "unknown: in no stored release", "")
     assert check("Q0001", "2021-01-01") == ended
     assert asked == {"known Q0001": 1, "successors Q0001": 1, "known X0001": 1}
     assert summary("f.csv", check.counts) == (
-        "f.csv: 4 rows: 0 valid, 0 not_yet_valid, 3 ended, 1 unknown, 0 bad_date"
+        "f.csv: 4 rows: 0 valid, 0 unconfirmed, 0 not_yet_valid, 3 ended, 1 unknown, 0 bad_date"
     )

@@ -15,13 +15,24 @@ from tests.conftest import shared_cms
 from tracker.config import SourceSettings
 from tracker.hcpcs.read import read_release
 from tracker.records import Record, Value
-from tracker.validity import Known, Validity, check, last_known, service_date, validity
+from tracker.validity import (
+    Coverage,
+    Known,
+    Validity,
+    check,
+    last_known,
+    quarter_end,
+    service_date,
+    validity,
+)
 
 # The [source] max_unpacked_mb default: the reader takes its cap from the config.
 UNPACKED = SourceSettings().max_unpacked_bytes
 
 Rows = Sequence[tuple[str, Mapping[str, Value]]]
 FIRST = date(2025, 1, 1)  # the oldest stored release took effect then
+# The releases 2025 and 2026 (effective January 1) speak for dates up to 2026-03-31.
+COVERAGE = Coverage(FIRST, date(2026, 3, 31), "2026")
 
 R2025: Rows = [
     ("J9001", {"long_description": "Drug", "add_dt": "20250401"}),
@@ -57,7 +68,7 @@ def latest(releases: list[tuple[str, tuple[Record, ...]]]) -> dict[str, Known]:
 
 
 def _on(code: str, on: date, known: Mapping[str, Known]) -> Validity:
-    return validity(code, on, known.get(code), FIRST)
+    return validity(code, on, known.get(code), COVERAGE)
 
 
 ADDED, ENDS = date(2025, 4, 1), date(2025, 12, 31)
@@ -93,12 +104,42 @@ def test_the_day_after_the_termination_date_is_ended(latest: dict[str, Known]) -
     )
 
 
-def test_a_code_without_termination_stays_valid(latest: dict[str, Known]) -> None:
-    on = date(2030, 6, 1)
+def test_a_code_without_termination_stays_valid_through_the_newest_release_s_quarter(
+    latest: dict[str, Known],
+) -> None:
+    on = date(2026, 3, 31)
     added = date(2025, 1, 1)
     assert _on("ZM", on, latest) == Validity(
         "ZM", on, "valid", added, None, "2026", "valid: added 2025-01-01"
     )
+
+
+def test_a_date_after_the_newest_release_s_quarter_is_unconfirmed(
+    latest: dict[str, Known],
+) -> None:
+    on = date(2026, 4, 1)  # the April update, not stored, may end the code
+    reason = (
+        "unconfirmed: valid in 2026, which speaks for dates up to 2026-03-31; a later release "
+        "may have ended it"
+    )
+    assert _on("ZM", on, latest) == Validity(
+        "ZM", on, "unconfirmed", date(2025, 1, 1), None, "2026", reason
+    )
+    # What the stored releases say of a later date stands: ended, not yet valid, unknown.
+    assert _on("J9001", date(2030, 1, 1), latest).status == "ended"
+    assert _on("J9999", date(2030, 1, 1), latest).status == "unknown"
+
+
+def test_the_coverage_ends_with_the_quarter_of_the_newest_release() -> None:
+    days = [(1, 1), (3, 31), (4, 1), (8, 15), (12, 31)]
+    assert [quarter_end(date(2026, m, d)) for m, d in days] == [
+        date(2026, 3, 31), date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30),
+        date(2026, 12, 31),
+    ]  # fmt: skip
+    assert Coverage.of([("2025", FIRST), ("2026-Q2", date(2026, 4, 1))]) == Coverage(
+        FIRST, date(2026, 6, 30), "2026-Q2"
+    )
+    assert Coverage.of([]) is None
 
 
 def test_a_code_in_no_stored_release_is_unknown(latest: dict[str, Known]) -> None:
@@ -154,10 +195,10 @@ def test_bad_dates(text: object) -> None:
 
 
 def test_check_marks_a_bad_date_and_does_not_raise(latest: dict[str, Known]) -> None:
-    assert check("J9001", "31/12/2025", latest["J9001"], FIRST) == Validity(
+    assert check("J9001", "31/12/2025", latest["J9001"], COVERAGE) == Validity(
         "J9001", None, "bad_date", None, None, None, "bad date: '31/12/2025'"
     )
-    assert check("J9001", "12/31/2025", latest["J9001"], FIRST).status == "valid"
+    assert check("J9001", "12/31/2025", latest["J9001"], COVERAGE).status == "valid"
 
 
 # Conformance on the real releases.
@@ -174,7 +215,7 @@ def real() -> list[tuple[str, tuple[Record, ...]]]:
 
 
 def test_real_validity(real: list[tuple[str, tuple[Record, ...]]]) -> None:
-    first = date(2017, 1, 1)
+    first = Coverage(date(2017, 1, 1), date(2026, 3, 31), "2026-Q1")
     latest = last_known(real)
 
     def status(code: str, on: date, known: Mapping[str, Known] = latest) -> str:

@@ -18,7 +18,16 @@ from typing import TypeVar
 
 from tracker.records import Successor
 from tracker.report.values import successors_text
-from tracker.validity import ENDED, STATUSES, UNKNOWN, Known, check, service_date, validity
+from tracker.validity import (
+    ENDED,
+    STATUSES,
+    UNKNOWN,
+    Coverage,
+    Known,
+    check,
+    service_date,
+    validity,
+)
 
 # What each row gains, after its own columns.
 ADDED_COLUMNS = ("status", "reason", "successors")
@@ -46,15 +55,15 @@ class Checker:
         self,
         known: Callable[[str], Known | None],
         successors: Callable[[str], tuple[Successor, ...]],
-        first_effective: date | None,
+        coverage: Coverage | None,
     ) -> None:
         self._known = known
         self._successors = successors
-        self._first = first_effective
+        self._coverage = coverage
         self._records: dict[str, Known | None] = {}
         self._days: dict[str, date | None] = {}
         self._replaced: dict[str, str] = {}
-        self._verdicts: dict[tuple[str, bool, bool, bool], Verdict] = {}
+        self._verdicts: dict[tuple[str, bool, bool, bool, bool], Verdict] = {}
         self.counts: Counter[str] = Counter()
 
     def __call__(self, code: str, on: str) -> Verdict:
@@ -68,20 +77,22 @@ class Checker:
             _keep(self._days, on, service_date(on))
         day = self._days[on]
         if day is None:
-            bad = check(code, on, None, self._first)  # says why, as for any other caller
+            bad = check(code, on, None, self._coverage)  # says why, as for any other caller
             return Verdict(bad.status, bad.reason, "")
         if not code:
             return Verdict(UNKNOWN, "unknown: no code in this row", "")
         if code not in self._records:
             _keep(self._records, code, self._known(code))
         known = self._records[code]
-        # The verdict depends on the date only through these three comparisons (the date
+        # The verdict depends on the date only through these four comparisons (the date
         # itself is not in it), so it is worked out once per code and outcome: a claims
         # file's dates are spread over years.
         added, ended = (known.added, known.terminated) if known else (None, None)
+        coverage = self._coverage
         key = (
             code,
-            self._first is None or day < self._first,
+            coverage is None or day < coverage.first,
+            coverage is not None and day > coverage.last,
             added is not None and day < added,
             ended is not None and day > ended,
         )
@@ -92,7 +103,7 @@ class Checker:
         return verdict
 
     def _judge(self, code: str, day: date, known: Known | None) -> Verdict:
-        answer = validity(code, day, known, self._first)
+        answer = validity(code, day, known, self._coverage)
         if answer.status != ENDED:
             return Verdict(answer.status, answer.reason, "")
         if code not in self._replaced:

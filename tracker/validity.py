@@ -6,6 +6,11 @@ Which record answers is the caller's choice, and that choice is the whole differ
 valid time and knowledge time: the code's latest record across every stored release (CMS's
 latest word, so a retroactive addition counts), or the latest as of one release (``last_known``
 over the releases up to it) for an audit of what could be known then.
+
+The stored releases speak for the dates from the oldest one's effective date to the end of the
+quarter in which the newest takes effect (``Coverage``): HCPCS changes take effect quarterly,
+so a later date may fall under a release not stored yet, one that may end the code. Such a
+date is ``unconfirmed``, not ``valid``.
 """
 
 from __future__ import annotations
@@ -18,11 +23,39 @@ from tracker.reconcile import cms_date
 from tracker.records import Record
 
 VALID = "valid"
+# Valid by the newest stored release, but on a date after the quarter it speaks for.
+UNCONFIRMED = "unconfirmed"
 NOT_YET_VALID = "not_yet_valid"  # before the add date
 ENDED = "ended"  # after the termination date (the caller lists the successors)
 UNKNOWN = "unknown"  # in no stored release, or a date older than every stored release
 BAD_DATE = "bad_date"  # the date of service is not YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY
-STATUSES = (VALID, NOT_YET_VALID, ENDED, UNKNOWN, BAD_DATE)
+STATUSES = (VALID, UNCONFIRMED, NOT_YET_VALID, ENDED, UNKNOWN, BAD_DATE)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The dates of service the stored releases speak for (build with ``of``)."""
+
+    first: date  # when the oldest release took effect: no older date can be answered
+    last: date  # the last day of the quarter in which the newest release takes effect
+    newest: str  # the newest release's label, for messages
+
+    @classmethod
+    def of(cls, releases: Sequence[tuple[str, date]]) -> Coverage | None:
+        """The coverage of releases given as (label, effective) oldest first; None: none."""
+        if not releases:
+            return None
+        label, effective = releases[-1]
+        return cls(releases[0][1], quarter_end(effective), label)
+
+
+def quarter_end(day: date) -> date:
+    """The last day of the calendar quarter ``day`` falls in (HCPCS updates take effect on
+    January 1, April 1, July 1 and October 1)."""
+    month = 3 * ((day.month - 1) // 3 + 1)
+    if month == 12:
+        return date(day.year, 12, 31)
+    return date(day.year, month + 1, 1) - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -88,14 +121,14 @@ def removal(known: Known, labels: Sequence[str], effective: Mapping[str, date]) 
     return replace(known, terminated=effective[after] - timedelta(days=1), removed_in=after)
 
 
-def validity(code: str, on: date, known: Known | None, first_effective: date | None) -> Validity:
+def validity(code: str, on: date, known: Known | None, coverage: Coverage | None) -> Validity:
     """Whether ``code`` was valid on ``on`` by its record ``known`` (None: in no stored
-    release); ``first_effective`` is when the oldest stored release took effect."""
-    if first_effective is None:
+    release); ``coverage``: the dates the stored releases speak for (None: none stored)."""
+    if coverage is None:
         return _unknown(code, on, "unknown: no release is stored")
-    if on < first_effective:
+    if on < coverage.first:
         # The code may have been valid then under a record no stored release holds.
-        oldest = f"the oldest took effect {first_effective}"
+        oldest = f"the oldest took effect {coverage.first}"
         return _unknown(code, on, f"unknown: no release that old is stored ({oldest})")
     if known is None:
         return _unknown(code, on, "unknown: in no stored release")
@@ -109,18 +142,20 @@ def validity(code: str, on: date, known: Known | None, first_effective: date | N
                 f"ended: removed without a termination date; not in {known.removed_in} "
                 f"(effective {terminated + timedelta(days=1)}) or later"
             )
+    elif on > coverage.last:
+        status, reason = UNCONFIRMED, _unconfirmed_reason(coverage)
     else:
         status, reason = VALID, _valid_reason(added, None if known.removed_in else terminated)
     return Validity(code, on, status, added, terminated, known.release, reason)
 
 
-def check(code: str, on: object, known: Known | None, first_effective: date | None) -> Validity:
+def check(code: str, on: object, known: Known | None, coverage: Coverage | None) -> Validity:
     """``validity`` for a date of service as a claims extract gives it; bad_date, never an
     exception, when it cannot be read (a bad row is marked and the file goes on)."""
     parsed = service_date(on)
     if parsed is None:
         return Validity(code, None, BAD_DATE, None, None, None, f"bad date: {str(on)!r}")
-    return validity(code, parsed, known, first_effective)
+    return validity(code, parsed, known, coverage)
 
 
 def service_date(value: object) -> date | None:
@@ -158,6 +193,13 @@ def _date(year: str, month: str, day: str) -> date | None:
         return date(int(year), int(month), int(day))
     except ValueError:
         return None
+
+
+def _unconfirmed_reason(coverage: Coverage) -> str:
+    return (
+        f"unconfirmed: valid in {coverage.newest}, which speaks for dates up to "
+        f"{coverage.last}; a later release may have ended it"
+    )
 
 
 def _valid_reason(added: date | None, terminated: date | None) -> str:

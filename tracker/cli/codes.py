@@ -102,7 +102,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if registry.newest is None:
         raise NotFoundError("no HCPCS release is stored; import one with `tracker import`")
     registry.load_all()
-    checker = Checker(registry.known, registry.successors, registry.first_effective)
+    checker = Checker(registry.known, registry.successors, registry.coverage)
     columns = (args.code_column, args.date_column)
     validate_file(args.file, columns, checker, args.output, sys.stdout)
     line = summary(args.file.name, checker.counts)

@@ -52,7 +52,7 @@ def show(
     # Its latest record, or one removed without a termination date ending at its removal
     # (G9976): the record of the release asked for is taken as that release had it.
     known = Known.of(record, info.label) if release is not None else registry.known(code)
-    answer = validity(code, on, known, registry.first_effective)
+    answer = validity(code, on, known, registry.coverage)
     standing = standing_of(registry.timeline(code))
     successors = registry.successors(code) if standing.ended else ()
     return Shown(record, info, source, answer, standing, successors)
@@ -74,15 +74,23 @@ def valid_codes(store: Store, on: date, *, known_in: str | None = None) -> list[
     """Every code valid on ``on`` by its latest stored record (or the latest up to
     ``known_in``), by code."""
     registry = Registry(store, known_in=known_in)
-    first = registry.first_effective
-    if first is None:
+    coverage = registry.coverage
+    if coverage is None:
         raise NotFoundError(f"no {HCPCS} release is stored; import one with `tracker import`")
-    if on < first:
+    if on < coverage.first:
         raise NotFoundError(
-            f"no release that old is stored: the oldest took effect {first}, after {on}"
+            f"no release that old is stored: the oldest took effect {coverage.first}, after {on}"
+        )
+    if on > coverage.last:
+        # A list to load into a billing system must not hold codes a later release ended.
+        raise NotFoundError(
+            f"no release that new is stored: the newest, {coverage.newest}, speaks for dates "
+            f"up to {coverage.last}; import a later release, or ask for a date up to then"
         )
     registry.load_all()
     found = (registry.known(code) for code in registry.codes())
     return [
-        k for k in found if k is not None and validity(k.record.code, on, k, first).status == VALID
+        k
+        for k in found
+        if k is not None and validity(k.record.code, on, k, coverage).status == VALID
     ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import date
 
 from tracker.errors import UsageError
 from tracker.life import Timeline, span_start, standing_of
@@ -25,7 +24,7 @@ from tracker.store.codebook import (
     versions_of_codes,
 )
 from tracker.successors import Lineage, cms_successors, lineage, successors_of
-from tracker.validity import Known, removal
+from tracker.validity import Coverage, Known, removal
 
 ENDING = ("deleted", "discontinued")  # the diff categories whose codes get successors
 HCPCS_SERIES = (HCPCS, "")  # the HCPCS annual and quarterly files form one series
@@ -62,9 +61,9 @@ class Registry:
         return self.releases[-1] if self.releases else None
 
     @property
-    def first_effective(self) -> date | None:
-        """When the oldest release took effect: no older date can be answered."""
-        return self.releases[0].effective if self.releases else None
+    def coverage(self) -> Coverage | None:
+        """The dates of service these releases speak for (None: none stored)."""
+        return Coverage.of([(info.label, info.effective) for info in self.releases])
 
     def load(self, codes: Iterable[str]) -> None:
         """Read the versions of these codes, those not read yet, in one pass."""
