@@ -17,6 +17,7 @@ from tracker.diff import diff_releases
 from tracker.hcpcs.read import read_release
 from tracker.records import HCPCS, Record, ReleaseInfo, Successor, Value
 from tracker.successors import (
+    DESCRIPTIONS,
     Lineage,
     cms_successors,
     inferred_successors,
@@ -30,12 +31,17 @@ from tracker.successors import (
 UNPACKED = SourceSettings().max_unpacked_bytes
 
 Rows = Sequence[tuple[str, Mapping[str, Value]]]
+LATER = "20240101"  # an add date after the others' (20100101)
 
 
 def _fields(
-    long: str = "", short: str = "", term: str = "", xref: tuple[str, ...] = ()
+    long: str = "",
+    short: str = "",
+    term: str = "",
+    xref: tuple[str, ...] = (),
+    added: str = "20100101",
 ) -> dict[str, Value]:
-    fields: dict[str, Value] = {"long_description": long or "Some item", "add_dt": "20100101"}
+    fields: dict[str, Value] = {"long_description": long or "Some item", "add_dt": added}
     fields["short_description"] = short or "Some item"
     fields.update({"term_dt": term} if term else {})
     fields.update({"xref": xref} if xref else {})
@@ -89,17 +95,24 @@ NEWEST: Rows = [
     ("Q9921", _fields("Loop one", term="20241231", xref=("Q9922",))),
     ("Q9922", _fields("Loop two", term="20241231", xref=("Q9921",))),
     # inferred: the same long description but for white space, the same short description,
-    # the same description but for case (no match), and one CMS names too
+    # the same description but for case (no match), and one CMS names too; each added later
     ("C9930", _fields("Injection, examplumab, 1mg", "Inj examplumab")),
-    ("J9930", _fields("Injection, examplumab,  1 mg", "Inj., examplumab, 1 mg")),
+    ("J9930", _fields("Injection, examplumab,  1 mg", "Inj., examplumab, 1 mg", added=LATER)),
     ("C9931", _fields("Injection, otherumab, per 30 ml", "Otherumab injection")),
-    ("J9931", _fields("Injection, otherumab, per 1 mg", "Otherumab injection")),
+    ("J9931", _fields("Injection, otherumab, per 1 mg", "Otherumab injection", added=LATER)),
     ("C9932", _fields("INJECTION, CASEUMAB", "CASEUMAB INJ")),
-    ("J9932", _fields("Injection, caseumab", "Caseumab inj")),
+    ("J9932", _fields("Injection, caseumab", "Caseumab inj", added=LATER)),
     ("C9933", _fields("Injection, bothumab", "Bothumab", xref=("J9933",))),
-    ("J9933", _fields("Injection, bothumab", "Bothumab")),
+    ("J9933", _fields("Injection, bothumab", "Bothumab", added=LATER)),
+    # not inferred: a code added with it (a short description shared by siblings, cut at 28
+    # characters), and codes that ended before it or with it (they came before or beside it)
+    ("C9940", _fields("Patients with indications", "Pt w ind", term="20251231")),
+    ("M9940", _fields("Patients without indications", "Pt w ind")),
+    ("C9941", _fields("Injection, laterumab", "Laterumab", term="20251231")),
+    ("M9941", _fields("Injection, laterumab", "Laterumab", term="20241231", added=LATER)),
+    ("M9942", _fields("Injection, laterumab", "Laterumab", term="20251231", added=LATER)),
 ]
-ADDED = ("J9930", "J9931", "J9932", "J9933")
+ADDED = ("J9930", "J9931", "J9932", "J9933", "M9940", "M9941", "M9942")
 
 
 @pytest.fixture(scope="module")
@@ -218,6 +231,13 @@ def test_case_differences_are_not_the_same_description(known: Lineage) -> None:
     assert _of("C9932", known) == ()
 
 
+def test_not_inferred_from_a_code_added_with_it_or_ended_before_or_with_it(
+    known: Lineage,
+) -> None:
+    assert _of("C9940", known) == ()  # M9940 came the same day: a sibling
+    assert _of("C9941", known) == ()  # M9941 ended first, M9942 with it
+
+
 def test_a_code_named_by_cms_and_inferred_is_listed_once_as_cms(known: Lineage) -> None:
     assert _of("C9933", known) == (Successor("J9933", "cms", "active", None),)
     assert inferred_successors(known.last["C9933"], [known.last["J9933"]]) == ("J9933",)
@@ -255,7 +275,9 @@ def _info(label: str, effective: date) -> ReleaseInfo:
 
 def test_real_successors_2020_to_2026_q1(real: dict[str, dict[str, Record]]) -> None:
     """The issue's figures: 487 codes ended, 12 with a cross-reference, 28 with an added code
-    of the same description, 27 of those without a cross-reference, 39 in all."""
+    of the same description, 27 of those without a cross-reference, 39 in all. One of the 28
+    ended with its namesake (G9904 and G0028, 2022-12-31): they ran side by side, so 38 have
+    successors."""
     old, new = real[RELEASE_ZIPS[2]], real[RELEASE_ZIPS[3]]
     diff = diff_releases(
         _info("2020", date(2020, 1, 1)), old, _info("2026-Q1", date(2026, 1, 1)), new
@@ -266,11 +288,12 @@ def test_real_successors_2020_to_2026_q1(real: dict[str, dict[str, Record]]) -> 
     assert len(ended) == 487
     known = lineage(new, last, added)
     with_xref = {c for c in ended if cms_successors(last[c])}
-    with_same = {c for c in ended if known.inferred(last[c])}
+    with_same = {c for c in ended if _namesakes(last[c], added)}
     assert (len(with_xref), len(with_same), len(with_same - with_xref)) == (12, 28, 27)
     assert len(with_xref | with_same) == 39
+    assert {c for c in with_same if not known.inferred(last[c])} == {"G9904"}
     found = {c: successors_of(last[c], known) for c in ended}
-    assert sum(1 for s in found.values() if s) == 39
+    assert sum(1 for s in found.values() if s) == 38
     assert found["C9055"] == (Successor("J1632", "cms", "active", None),)  # also same long
     assert found["C9132"] == (Successor("J7168", "inferred", "active", None),)
     assert found["J2400"] == (Successor("J2401", "inferred", "active", None),)  # short
@@ -279,7 +302,19 @@ def test_real_successors_2020_to_2026_q1(real: dict[str, dict[str, Record]]) -> 
         Successor("69705", "cms", "unknown", None),
         Successor("69706", "cms", "unknown", None),
     )
-    assert found["G9904"] == (Successor("G0028", "inferred", "ended", date(2022, 12, 31)),)
+    assert found["G9904"] == ()
+
+
+def _namesakes(ended: Record, added: Sequence[Record]) -> list[str]:
+    """The added codes with the same long or short description, white space aside, whatever
+    their dates (the issue's count)."""
+
+    def keys(record: Record) -> set[tuple[str, str]]:
+        texts = ((n, "".join(record.text(n).split())) for n in DESCRIPTIONS)
+        return {(n, t) for n, t in texts if t}
+
+    mine = keys(ended)
+    return [r.code for r in added if r.code != ended.code and keys(r) & mine]
 
 
 def test_real_successors_from_2017(real: dict[str, dict[str, Record]]) -> None:

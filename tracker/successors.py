@@ -37,11 +37,28 @@ class Lineage:
     last: Mapping[str, Record]  # the last known record of every stored code: chains, age-outs
     # (description kind, key) -> codes added over the span with that description
     added: Mapping[tuple[str, str], tuple[str, ...]]
+    candidates: Mapping[str, Record]  # the records of those codes, by code: their dates
 
     def inferred(self, ended: Record) -> tuple[str, ...]:
-        """The added codes with the same long or short description as ``ended``, by code."""
+        """The added codes with the same long or short description as ``ended`` that came
+        after it (``follows``), by code."""
         keys = _keys(ended)
-        return tuple(sorted({c for k in keys for c in self.added.get(k, ()) if c != ended.code}))
+        found = {c for k in keys for c in self.added.get(k, ()) if c != ended.code}
+        return tuple(sorted(c for c in found if follows(self.candidates[c], ended)))
+
+
+def follows(candidate: Record, ended: Record) -> bool:
+    """Whether a code with the same description can have replaced ``ended``: added after it
+    was, and not ended before it was. A short description is cut at 28 characters, so codes
+    added together share one and ran side by side (G9995 with G0031, G0034, ...; M1030 "with"
+    and M1031 "no" clinical indications), and one that ended before it, or with it, came
+    before or beside it (C9154 ended 2023-12-31, J0576 2024-03-31; M1053 "leg pain" ended with
+    G9941 "back pain"). Without a date to compare: kept."""
+    added, before = cms_date(candidate.text("add_dt")), cms_date(ended.text("add_dt"))
+    if added is not None and before is not None and added <= before:
+        return False
+    ends, ended_on = cms_date(candidate.text("term_dt")), cms_date(ended.text("term_dt"))
+    return ends is None or ended_on is None or ends > ended_on
 
 
 def lineage(
@@ -50,10 +67,13 @@ def lineage(
     """``added`` are the codes added over the same span as the ended codes (the diff's
     "added" category); ``last_records`` the last known record of every code."""
     index: dict[tuple[str, str], list[str]] = {}
+    candidates: dict[str, Record] = {}
     for record in added:
+        candidates[record.code] = record
         for key in _keys(record):
             index.setdefault(key, []).append(record.code)
-    return Lineage(newest, last_records, {k: tuple(sorted(v)) for k, v in index.items()})
+    found = {k: tuple(sorted(v)) for k, v in index.items()}
+    return Lineage(newest, last_records, found, candidates)
 
 
 def successors_of(record: Record, known: Lineage) -> tuple[Successor, ...]:

@@ -35,7 +35,8 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("removed", "Removed codes",
      "Vanished without ever having been terminated: an anomaly to check."),
     ("discontinued", "Discontinued codes",
-     "Given a termination date: bill their successors after it."),
+     "Given a termination date. CMS's successors (cms) replace them; an inferred one only "
+     "shares a description: check its description and unit before billing it."),
     ("unusual_added", "Transient and retroactive additions",
      "Added codes that had already ended, or whose add date is before the old release."),
     ("changed", "Changed codes", "Old and new values are shown whole."),
