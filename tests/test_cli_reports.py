@@ -88,6 +88,14 @@ def test_filters_by_category_and_code_in_every_format(
     assert [(read_cell(r["code"]), r["category"]) for r in rows] == [("J9901", "changed")]
 
 
+def test_filters_that_match_nothing_say_so(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    code, out, err = run(capsys, "--db", db, "diff", "2025", "2025-Q2", "--code", "ZZ9")
+    assert (code, err) == (
+        0, "tracker: no change matches the filters; the diff holds 6 changes\n"
+    )  # fmt: skip
+    assert out.rstrip().endswith("No changes.")
+
+
 def test_per_code_is_for_csv_only(capsys: pytest.CaptureFixture[str], db: str) -> None:
     code, _, err = run(capsys, "--db", db, "diff", "--per", "code")
     assert (code, err) == (2, "tracker: error: --per code is for --format csv\n")

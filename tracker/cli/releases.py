@@ -252,9 +252,14 @@ def _stored(store: Store, labels: list[str]) -> Diff:
 def _selected(store: Store, args: argparse.Namespace, diff: Diff) -> Diff:
     from tracker.diff import select
 
+    whole = diff
     if args.watch:
         diff = select(diff, exact=store.watchlists.get(args.watch).codes)
-    return select(diff, categories=args.category, codes=args.code)
+    diff = select(diff, categories=args.category, codes=args.code)
+    if whole.changes and not diff.changes:
+        # "No changes." alone would read as if a mistyped code were unchanged.
+        notice(f"no change matches the filters; the diff holds {len(whole.changes):,} changes")
+    return diff
 
 
 def _render(store: Store, diff: Diff, fmt: str, per: str) -> str | bytes:
