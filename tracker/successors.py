@@ -49,7 +49,7 @@ class Lineage:
 
 def follows(candidate: Record, ended: Record) -> bool:
     """Whether a code with the same description can have replaced ``ended``: added after it
-    was, and not ended before it was. A short description is cut at 28 characters, so codes
+    was, and not ended before it or with it. A short description is cut at 28 characters, so codes
     added together share one and ran side by side (G9995 with G0031, G0034, ...; M1030 "with"
     and M1031 "no" clinical indications), and one that ended before it, or with it, came
     before or beside it (C9154 ended 2023-12-31, J0576 2024-03-31; M1053 "leg pain" ended with
