@@ -46,8 +46,20 @@ def test_live_codes_that_vanish() -> None:
     assert verdict.reason == (
         f"new.txt: 3 codes of 2025 vanish without a termination date, over the limit of 2 {ADVICE}"
     )
-    # Terminated codes may go: only A0097 was live.
-    assert judge(_release(range(97)), _previous(100, range(98)), LIMITS).ok
+    # Terminated codes may go: only A0097 was live. Accepted, with a warning naming it.
+    assert judge(_release(range(97)), _previous(100, range(98)), LIMITS) == Verdict(
+        warning="new.txt: 1 code(s) of 2025 vanish without a termination date (A0097); CMS "
+        "terminates a code before it drops it: check that the file is whole"
+    )
+
+
+def test_a_warning_names_ten_vanished_codes_and_counts_the_rest() -> None:
+    verdict = judge(_release(range(88)), _previous(100, range(100)), Guard(0.2, 5, 50))
+    assert verdict.ok and verdict.warning == (
+        "new.txt: 12 code(s) of 2025 vanish without a termination date (A0088, A0089, A0090, "
+        "A0091, A0092, A0093, A0094, A0095, A0096, A0097 and 2 more); CMS terminates a code "
+        "before it drops it: check that the file is whole"
+    )
 
 
 def test_cpt_has_no_floor_and_no_termination_rule() -> None:

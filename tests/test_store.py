@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -75,6 +76,20 @@ def test_guard_refuses_a_big_drop_and_stores_nothing(store: Store) -> None:
     assert [r.info.label for r in store.catalog.releases()] == ["2025"]
     forced = add(store, _release("2025-Q2", 89), force=True)
     assert forced.status == "imported"
+
+
+def test_codes_vanishing_under_the_limit_are_stored_with_a_warning(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A file cut at a record boundary loses a run of live codes: under [guard] max_removed it
+    is stored, and whoever imports it is told which codes vanished."""
+    add(store, _release("2025", 100))
+    with caplog.at_level(logging.WARNING, logger="tracker.run.ingest"):
+        assert add(store, _release("2025-Q2", 98)).status == "imported"
+    assert caplog.messages == [
+        "2025-Q2.txt: 2 code(s) of 2025 vanish without a termination date (A0098, A0099); CMS "
+        "terminates a code before it drops it: check that the file is whole"
+    ]
 
 
 def test_guard_floor(store: Store) -> None:

@@ -65,6 +65,9 @@ class Verdict:
     """The guard's answer on one release file."""
 
     reason: str = ""  # why it is refused: one line naming the file; "" when it is accepted
+    # An accepted release that lost live codes all the same, under the limit: one line to
+    # show whoever imports it ("" when none vanished).
+    warning: str = ""
 
     @property
     def ok(self) -> bool:
@@ -88,12 +91,12 @@ def judge(release: ParsedRelease, previous: Previous | None, limits: Guard) -> V
             f"({previous.codes}), over the {limits.max_drop:.0%} limit {_ADVICE}"
         )
     removed = _removed(release.code_set, _codes(release), previous)
-    if removed > limits.max_removed:
+    if len(removed) > limits.max_removed:
         return Verdict(
-            f"{source}: {removed} codes of {previous.label} vanish without a termination "
+            f"{source}: {len(removed)} codes of {previous.label} vanish without a termination "
             f"date, over the limit of {limits.max_removed} {_ADVICE}"
         )
-    return Verdict()
+    return Verdict(warning=_vanished(source, removed, previous.label))
 
 
 def judge_following(
@@ -112,9 +115,9 @@ def judge_following(
             f"({previous.codes}), over the {limits.max_drop:.0%} limit {_INSERT_ADVICE}"
         )
     removed = _removed(release.code_set, following.codes, previous)
-    if removed > limits.max_removed:
+    if len(removed) > limits.max_removed:
         return Verdict(
-            f"{where}, in which {removed} codes of {label} vanish without a termination "
+            f"{where}, in which {len(removed)} codes of {label} vanish without a termination "
             f"date, over the limit of {limits.max_removed} {_INSERT_ADVICE}"
         )
     return Verdict()
@@ -127,9 +130,27 @@ def _drop(codes: int, previous: Previous, limits: Guard) -> float | None:
     return None
 
 
-def _removed(code_set: str, codes: frozenset[str], previous: Previous) -> int:
+def _removed(code_set: str, codes: frozenset[str], previous: Previous) -> list[str]:
+    """The predecessor's live codes missing from ``codes``, sorted."""
     # CPT files carry no termination dates, so this rule has nothing to go on there.
-    return 0 if code_set == CPT else len(previous.live - codes)
+    return [] if code_set == CPT else sorted(previous.live - codes)
+
+
+_NAMED = 10  # vanished codes named in a warning (the diff lists them all)
+
+
+def _vanished(source: str, removed: list[str], label: str) -> str:
+    """The warning on codes that vanished under the limit: real, or a file cut at a record
+    boundary (the 2020 file dropped G9976 and G9977 so; a cut file drops a run of them)."""
+    if not removed:
+        return ""
+    named = ", ".join(removed[:_NAMED]) + (
+        f" and {len(removed) - _NAMED} more" if len(removed) > _NAMED else ""
+    )
+    return (
+        f"{source}: {len(removed)} code(s) of {label} vanish without a termination date "
+        f"({named}); CMS terminates a code before it drops it: check that the file is whole"
+    )
 
 
 def _codes(release: ParsedRelease) -> frozenset[str]:

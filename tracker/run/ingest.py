@@ -151,11 +151,14 @@ def _store(batch: Batch, parsed: ParsedRelease, how: Storing) -> ImportResult:
     if not how.force:
         _check_twin(parsed, plan, batch.holding(parsed.code_set, plan.digest))
     before, after = batch.predecessor(plan.info), batch.successor(plan.info)
+    warning = ""
     if how.guard is not None and not how.force:
-        _guard(batch, parsed, plan, (before, after), how.guard)
+        warning = _guard(batch, parsed, plan, (before, after), how.guard)
     stored = batch.add(
         parsed, plan, released=how.released, reported=how.reported, run_id=how.run_id
     )
+    if warning:
+        log.warning("%s", warning)  # on stderr, or in a check's log
     return ImportResult("imported", stored, before, after)
 
 
@@ -212,15 +215,18 @@ def _guard(
     plan: Plan,
     around: tuple[StoredRelease | None, StoredRelease | None],
     limits: Guard,
-) -> None:
+) -> str:
     """Guard the release against the one it follows, and the one that follows it (if it is
-    inserted before a stored release) against it: each becomes the other's diff."""
+    inserted before a stored release) against it: each becomes the other's diff. Returns the
+    warning on the codes that vanished under the limit ("" when none did)."""
     before, after = around
     verdict = judge(parsed, batch.previous(before) if before is not None else None, limits)
+    warning = verdict.warning
     if verdict.ok and after is not None:
         verdict = judge_following(parsed, plan.info.label, batch.following(after), limits)
     if not verdict.ok:
         raise GuardError(verdict.reason)
+    return warning
 
 
 def _read(file: ReleaseFile, max_unpacked: int) -> ParsedRelease:
