@@ -259,3 +259,18 @@ def test_an_import_of_several_files_is_all_or_nothing(
     assert err.startswith("tracker: error: HCPC2025_ANWEB_SAMPLE.txt: only 8 codes")
     _, out, _ = run(capsys, "--db", db, "releases", "--json")
     assert json.loads(out) == []
+
+
+def test_a_label_that_is_no_label_is_bad_usage(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Exit 2 (bad usage), as a bad --effective is, before any file is read or database made."""
+    db = tmp_path / "t.db"
+    with pytest.raises(SystemExit) as exited:
+        main(["--db", str(db), "import", "x.txt", "--label", "2026-Q5"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "tracker import: error: argument --label: label '2026-Q5' is not YYYY or YYYY-Qn; "
+        "use e.g. 2026 or 2026-Q2"
+    )
+    assert not db.exists()

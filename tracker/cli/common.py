@@ -68,6 +68,16 @@ def date_arg(text: str) -> date:
     return value
 
 
+def label_arg(text: str) -> str:
+    """A HCPCS release label given with --label: bad usage (exit 2) when it is not one."""
+    from tracker.hcpcs.identity import identity_from_label
+
+    try:
+        return identity_from_label(text).label
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}; use e.g. 2026 or 2026-Q2") from None
+
+
 def year_arg(text: str) -> int:
     if not re.fullmatch(r"(19|20|21)\d\d", text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a year like 2026")

@@ -16,6 +16,7 @@ from tracker.cli.common import (
     date_arg,
     db_url,
     import_lock,
+    label_arg,
     load,
     notice,
     print_json,
@@ -82,7 +83,9 @@ def add_import(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     help = "import HCPCS release files (CMS ZIP, ANWEB .txt, .xlsx or .xls)"
     p = add_command(sub, common, "import", cmd_import, help)
     p.add_argument("paths", nargs="+", metavar="PATH", type=Path)
-    p.add_argument("--label", help="release label for a renamed file: YYYY or YYYY-Qn")
+    p.add_argument(
+        "--label", type=label_arg, help="release label for a renamed file: YYYY or YYYY-Qn"
+    )
     p.add_argument("--effective", type=date_arg, metavar="DATE", help="effective date, YYYY-MM-DD")
     p.add_argument(
         "--force", action="store_true", help="import even if the mass-change guard refuses"
