@@ -37,7 +37,9 @@ CDM = (
 
 @pytest.fixture
 def db(db_url: str) -> str:
-    """A fresh database per test, on SQLite and on PostgreSQL (tests/conftest.py)."""
+    """A fresh database per test, on SQLite and on PostgreSQL (tests/conftest.py), made as
+    an import makes it: `watch` makes none."""
+    Store(db_url).close()
     return db_url
 
 
@@ -392,3 +394,14 @@ def test_input_error_names_the_file() -> None:
         "x.csv",
         "holds no codes: no rows under the header (Code)",
     )
+
+
+def test_watch_makes_no_database(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A list is read against stored releases: a database not there is a mistyped --db."""
+    missing, cdm = tmp_path / "typo" / "t.db", tmp_path / "cdm.csv"
+    cdm.write_text("code\nJ1632\n")
+    for argv in (["add", "cdm", str(cdm)], ["remove", "cdm"]):
+        assert run(capsys, "--db", str(missing), "watch", *argv) == (
+            1, "", f"tracker: error: database not found: sqlite:///{missing}\n"
+        )  # fmt: skip
+    assert not missing.parent.exists()

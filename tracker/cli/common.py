@@ -98,10 +98,16 @@ def db_url(db: str | None) -> str | None:
 
 
 def store_for(
-    config: Config, *, writes: What | None = None, locked: bool = False, wait: float | None = None
+    config: Config,
+    *,
+    writes: What | None = None,
+    locked: bool = False,
+    wait: float | None = None,
+    create: bool = True,
 ) -> Store:
     """The database, for a command that ``writes`` (upgrading an older schema) or only reads
-    (creating nothing); see ``tracker.cli.db``. ``locked``: the command holds the lock."""
+    (creating nothing); see ``tracker.cli.db``. ``locked``: the command holds the lock;
+    ``create=False``: a writer that makes no database either."""
     from tracker.cli.db import SCHEMA_WAIT, open_store
 
     return open_store(
@@ -110,6 +116,7 @@ def store_for(
         writes=writes,
         locked=locked,
         wait=SCHEMA_WAIT if wait is None else wait,
+        create=create,
     )
 
 

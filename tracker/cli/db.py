@@ -37,13 +37,15 @@ def open_store(
     writes: What | None = None,
     locked: bool = False,
     wait: float = SCHEMA_WAIT,
+    create: bool = True,
 ) -> Store:
     """Open the database at ``url`` for a command that ``writes`` (as "check" or "import"),
     or only reads (None).
 
     A writer upgrades an older schema, saying so; a reader refuses it. Creating or upgrading
     takes the database's lock, waiting ``wait`` seconds for it at most (a check passes its
-    --wait: busy is busy), unless the caller holds it already (``locked``).
+    --wait: busy is busy), unless the caller holds it already (``locked``). ``create=False``:
+    a writer that still makes no database (it is "database not found", as for a reader).
     """
     from tracker.store import Store
 
@@ -55,7 +57,10 @@ def open_store(
 
     # A reader creates nothing: a database not there is "database not found" (exit 1).
     store = Store(
-        url, create=writes is not None, upgrade=writes is not None, lock=None if locked else lock
+        url,
+        create=create and writes is not None,
+        upgrade=writes is not None,
+        lock=None if locked else lock,
     )
     _OPENED.append(store)
     if store.upgraded is not None and store.upgraded.before is not None:

@@ -62,7 +62,8 @@ def cmd_watch_add(args: argparse.Namespace) -> int:
     name = check_name(args.name)
     config = load(args)
     file = read_watchfile(args.file, args.code_column)  # a bad file: nothing is opened or stored
-    added = store_for(config, writes="import").watchlists.add(name, file)
+    # A list is read against stored releases: a database not there is a mistyped --db.
+    added = store_for(config, writes="import", create=False).watchlists.add(name, file)
     if added.status == "unchanged":
         print(f"watchlist {name} unchanged: {args.file.name} holds the list loaded "
               f"{_when(added.current.loaded_at)}; nothing stored")  # fmt: skip
@@ -102,7 +103,7 @@ def cmd_watch_list(args: argparse.Namespace) -> int:
 def cmd_watch_remove(args: argparse.Namespace) -> int:
     from tracker.cli.common import load, store_for
 
-    removed = store_for(load(args), writes="import").watchlists.remove(args.name)
+    removed = store_for(load(args), writes="import", create=False).watchlists.remove(args.name)
     print(f"removed watchlist {args.name} ({_size(removed)}, loaded {_when(removed.loaded_at)})")
     return 0
 
