@@ -45,9 +45,8 @@ def test_disagreements_are_stored_with_the_release_and_go_with_it(store: Store) 
     assert store.catalog.code_disagreements("A0003") == {"2026-Q2": (PRICE3,)}
     store.catalog.remove("2026-Q2")
     assert store.catalog.disagreement_counts() == {}
-    with store.transaction() as conn:
-        rows = conn.exec_driver_sql("select count(*) from copy_disagreement")
-        assert rows.scalar() == 0
+    with store.transaction() as sql:
+        assert sql.values("select count(*) from copy_disagreement") == [0]
 
 
 def test_each_change_carries_the_disagreements_on_its_code_from_both_releases(

@@ -40,11 +40,13 @@ from tracker.store.migrations import (
     BASELINE,
     BASELINE_TABLES,
     FOLDER,
+    SQLITE_SCHEMA,
     Found,
     Upgrade,
     config,
     plan,
     revisions,
+    sqlite_ddl,
 )
 from tracker.store.tables import metadata
 
@@ -186,6 +188,12 @@ def test_a_new_database_is_made_at_the_newest_revision_and_matches_the_tables(
     again = Store(db_url)
     assert again.upgraded is None
     again.close()
+
+
+def test_the_sqlite_schema_file_is_the_tables_ddl() -> None:
+    """A new SQLite file is made from sqlite.sql, without SQLAlchemy: it must be the tables'
+    DDL (``sqlite_ddl`` says how to rewrite it)."""
+    assert SQLITE_SCHEMA.read_text(encoding="utf-8") == sqlite_ddl()
 
 
 def test_the_migration_chain_makes_the_schema_a_new_database_gets(

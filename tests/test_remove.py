@@ -155,9 +155,10 @@ def test_only_the_record_versions_no_other_release_holds_go(store: Store) -> Non
     store_one(store, release("2025", {"A1": "one", "A2": "two, new", "A3": "three"}), Storing(None))
     store.catalog.remove("2025")
     assert store.catalog.records("2024") == {r.code: r for r in kept.records}
-    with store.transaction() as conn:
-        count = conn.exec_driver_sql("select count(*) from record_version")
-        assert count.scalar() == 2  # A1 shared and kept; 2025's A2 and A3 gone
+    with store.transaction() as sql:
+        assert sql.values("select count(*) from record_version") == [
+            2
+        ]  # A1 shared and kept; 2025's A2 and A3 gone
     assert [e.release.info.label for e in code_history(store, "A2")] == ["2024"]
     with pytest.raises(NotFoundError, match="code 'A3' is in no stored release"):
         code_history(store, "A3")

@@ -60,8 +60,8 @@ def test_import_is_idempotent_and_revisions_get_suffixes(store: Store) -> None:
 def test_unchanged_records_are_stored_once(store: Store) -> None:
     add(store, _release("2025", 100))
     add(store, _release("2025-Q2", 101))
-    with store.transaction() as conn:
-        count = conn.exec_driver_sql("select count(*) from record_version").scalar()
+    with store.transaction() as sql:
+        count = sql.values("select count(*) from record_version")[0]
     assert count == 101
 
 

@@ -28,15 +28,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tracker.errors import BusyError, ConfigError, TrackerError
-from tracker.store import redact_url
+from tracker.store.database import redact_url, sqlite_file
+
+if TYPE_CHECKING:  # SQLAlchemy is imported for a PostgreSQL lock only (0.2 s of start-up)
+    from sqlalchemy.engine import Connection
 
 POLL_SECONDS = 0.5
 # The advisory lock key, the same for every tracker: b"tracker\0" read as a 64-bit integer.
@@ -86,6 +84,11 @@ def lock_for(db_url: str, data_dir: Path) -> DatabaseLock:
     added here; until then, tracker writes only to databases it can lock.
     """
     name = redact_url(db_url)
+    if db_url.strip().partition("://")[0].split("+", 1)[0].lower() == "sqlite":
+        return DatabaseLock(db_url, name, lock_path_for(db_url, data_dir))
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         backend = make_url(db_url.strip()).get_backend_name()
     except ArgumentError:
@@ -109,7 +112,7 @@ def lock_path_for(db_url: str, data_dir: Path) -> Path:
     of one file share a lock); an in-memory SQLite, which no other process can open, ->
     ``<data_dir resolved>/db-<hash of the URL>.lock``.
     """
-    database = _sqlite_file(db_url)
+    database = sqlite_file(db_url)
     if database is not None:
         path = Path(database).resolve()
         return path.with_name(path.name + ".lock")
@@ -136,12 +139,7 @@ def hold(
     """
     backend = _FileLock(lock.path) if lock.path else _AdvisoryLock(lock.url, lock.name)
     try:
-        try:
-            _acquire(backend, lock.name, what, wait, notify, poll, clock, sleep, now)
-        except SQLAlchemyError as exc:  # the server went away while we waited
-            raise TrackerError(
-                f"database {lock.name}: the lock's connection failed ({_first_line(exc)})"
-            ) from None
+        _acquire(backend, lock.name, what, wait, notify, poll, clock, sleep, now)
         try:
             yield
         finally:
@@ -240,7 +238,7 @@ class _AdvisoryLock:
     ``tracker <what> <pid> <since, UTC, compact> <host>``, the host last because PostgreSQL
     cuts the name to 63 characters."""
 
-    HOLDER = text(
+    HOLDER = (
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
         "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
@@ -249,22 +247,35 @@ class _AdvisoryLock:
 
     def __init__(self, url: str, name: str) -> None:
         self.left: Holder | None = None  # the server frees a dead holder's lock itself
+        self.name = name
         self.conn = _connect(url, name)
         settings = dict(_PG_SESSION)
         if (self.conn.dialect.server_version_info or (0,)) >= (14,):
             settings["idle_session_timeout"] = "0"  # new in PostgreSQL 14
         for key, value in settings.items():
-            self.conn.execute(text("SELECT set_config(:k, :v, false)"), {"k": key, "v": value})
+            self._query("SELECT set_config(:k, :v, false)", k=key, v=value)
 
     def try_acquire(self, me: Holder) -> bool:
         since = me.since.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         label = f"tracker {me.what} {me.pid} {since} {me.host}"[:63]
-        self.conn.execute(text("SELECT set_config('application_name', :v, false)"), {"v": label})
-        locked = self.conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY})
-        return bool(locked.scalar())
+        self._query("SELECT set_config('application_name', :v, false)", v=label)
+        return bool(self._query("SELECT pg_try_advisory_lock(:key)", key=ADVISORY_KEY))
+
+    def _query(self, sql: str, **params: object) -> Any:
+        """One value; the connection failing (the server went away while we waited) is one
+        line naming the database."""
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            return self.conn.execute(text(sql), params).scalar()
+        except SQLAlchemyError as exc:
+            raise TrackerError(
+                f"database {self.name}: the lock's connection failed ({_first_line(exc)})"
+            ) from None
 
     def holder(self) -> Holder | None:
-        label = self.conn.execute(self.HOLDER, {"key": ADVISORY_KEY}).scalar()
+        label = self._query(self.HOLDER, key=ADVISORY_KEY)
         parts = str(label or "").split(" ", 4)
         if len(parts) != 5 or parts[0] != "tracker" or not parts[2].isdigit():
             return None  # released meanwhile, or held by something that is not tracker
@@ -275,6 +286,9 @@ class _AdvisoryLock:
         return Holder(parts[1], parts[4], int(parts[2]), since)
 
     def release(self, notify: Notify) -> None:
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
             self.conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
         except SQLAlchemyError as exc:
@@ -290,6 +304,11 @@ class _AdvisoryLock:
 
 def _connect(url: str, name: str) -> Connection:
     """A connection of its own (no pool) in autocommit; one-line errors naming host and port."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
     parsed = make_url(url)
     where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
     # libpq waits for an unreachable host forever unless told otherwise.
@@ -313,18 +332,6 @@ def _connect(url: str, name: str) -> Connection:
         raise TrackerError(f"database {name}: cannot connect to {where} ({detail})") from None
 
 
-def _first_line(exc: SQLAlchemyError) -> str:
+def _first_line(exc: BaseException) -> str:
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
-
-
-def _sqlite_file(db_url: str) -> str | None:
-    """The file of a ``sqlite[+driver]:///path`` URL, or None for other or in-memory ones."""
-    scheme, sep, rest = db_url.strip().partition("://")
-    if not sep or scheme.split("+", 1)[0].lower() != "sqlite":
-        return None
-    # sqlite:///relative.db and sqlite:////absolute.db; the "?..." part holds driver options.
-    path = rest.removeprefix("/").split("?", 1)[0]
-    if path in ("", ":memory:") or path.startswith("file:"):
-        return None
-    return path

@@ -18,13 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection
-
 from tracker.store.database import Clock, Database, redact_url, utc_now
 from tracker.store.migrations import Lock, Upgrade
 from tracker.store.outbox import Outbox, OutboxItem
 from tracker.store.releases import Batch, Catalog, ImportResult, Plan, StoredRelease
 from tracker.store.runs import Run, RunLedger
+from tracker.store.sql import Sql
 from tracker.store.validators import HttpValidators
 from tracker.store.watchlists import Watchlists
 
@@ -64,7 +63,6 @@ class Store:
         self.url = url
         self._db = Database(url, create=create, upgrade=upgrade, lock=lock)
         self.upgraded = self._db.upgraded
-        self.engine = self._db.engine
         clock = clock or utc_now
         self.catalog = Catalog(self._db, clock)
         self.ledger = RunLedger(self._db, clock)
@@ -73,10 +71,10 @@ class Store:
         self.watchlists = Watchlists(self._db, clock)
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self) -> Iterator[Sql]:
         """One transaction on the database (for ``codebook``'s queries)."""
-        with self._db.transaction() as conn:
-            yield conn
+        with self._db.transaction() as sql:
+            yield sql
 
     def close(self) -> None:
         self._db.close()

@@ -10,59 +10,62 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-from sqlalchemy import Connection, Row, delete, func, insert, select
 
 from tracker.records import CopyDisagreement, Value
-from tracker.store.tables import copy_disagreement
+from tracker.store.sql import Row, Sql
 
-_ROW = copy_disagreement.c
+_COLUMNS = 'code, field, "text", workbook'
 
 
-def add_disagreements(
-    connection: Connection, release_id: int, items: Iterable[CopyDisagreement]
-) -> None:
+def add_disagreements(sql: Sql, release_id: int, items: Iterable[CopyDisagreement]) -> None:
     rows = [
         {"release_id": release_id, "code": d.code, "field": d.field,
          "text": _dump(d.text), "workbook": _dump(d.workbook)}
         for d in items
     ]  # fmt: skip
     if rows:
-        connection.execute(insert(copy_disagreement), rows)
+        sql.run_many(
+            f"INSERT INTO copy_disagreement (release_id, {_COLUMNS}) "
+            "VALUES (:release_id, :code, :field, :text, :workbook)",
+            rows,
+        )
 
 
-def disagreements_of(connection: Connection, release_id: int) -> tuple[CopyDisagreement, ...]:
+def disagreements_of(sql: Sql, release_id: int) -> tuple[CopyDisagreement, ...]:
     """A release's disagreements, by code, in the order they were found (layout order)."""
-    rows = connection.execute(
-        select(copy_disagreement).where(_ROW.release_id == release_id).order_by(_ROW.code, _ROW.id)
+    rows = sql.rows(
+        f"SELECT {_COLUMNS} FROM copy_disagreement WHERE release_id = :id ORDER BY code, id",
+        {"id": release_id},
     )
     return tuple(_value(r) for r in rows)
 
 
-def disagreements_on(connection: Connection, code: str) -> dict[int, tuple[CopyDisagreement, ...]]:
+def disagreements_on(sql: Sql, code: str) -> dict[int, tuple[CopyDisagreement, ...]]:
     """One code's disagreements in every release that has any, by release id."""
-    rows = connection.execute(
-        select(copy_disagreement).where(_ROW.code == code).order_by(_ROW.release_id, _ROW.id)
+    rows = sql.rows(
+        f"SELECT release_id, {_COLUMNS} FROM copy_disagreement WHERE code = :code "
+        "ORDER BY release_id, id",
+        {"code": code},
     )
     found: dict[int, list[CopyDisagreement]] = {}
-    for r in rows:
-        found.setdefault(r.release_id, []).append(_value(r))
+    for release_id, *rest in rows:
+        found.setdefault(release_id, []).append(_value(tuple(rest)))
     return {release_id: tuple(items) for release_id, items in found.items()}
 
 
-def codes_disagreeing(connection: Connection) -> dict[int, int]:
+def codes_disagreeing(sql: Sql) -> dict[int, int]:
     """How many codes the copies disagree on, by release id (releases with none left out)."""
-    query = select(_ROW.release_id, func.count(func.distinct(_ROW.code))).group_by(_ROW.release_id)
-    return {release_id: count for release_id, count in connection.execute(query)}
+    query = "SELECT release_id, COUNT(DISTINCT code) FROM copy_disagreement GROUP BY release_id"
+    return {release_id: count for release_id, count in sql.rows(query)}
 
 
-def delete_disagreements(connection: Connection, release_id: int) -> None:
-    connection.execute(delete(copy_disagreement).where(_ROW.release_id == release_id))
+def delete_disagreements(sql: Sql, release_id: int) -> None:
+    sql.run("DELETE FROM copy_disagreement WHERE release_id = :id", {"id": release_id})
 
 
-def _value(row: Row[Any]) -> CopyDisagreement:
-    return CopyDisagreement(row.code, row.field, _load(row.text), _load(row.workbook))
+def _value(row: Row) -> CopyDisagreement:
+    code, field, text, workbook = row
+    return CopyDisagreement(code, field, _load(text), _load(workbook))
 
 
 def _dump(value: Value) -> str:

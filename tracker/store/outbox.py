@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
-
-from tracker.store.database import Clock, Database, as_utc
+from tracker.store.database import Clock, Database
 from tracker.store.runs import count_email_sent
-from tracker.store.tables import outbox, release
+from tracker.store.sql import Row, Sql, as_time, in_list
 
-_ROW = outbox.c
+_INSERT = (
+    'INSERT INTO outbox ("key", created_at, subject, message, sent_at, attempts, last_error) '
+    "VALUES (:key, :created, :subject, :message, :sent, 0, '')"
+)
 
 
 @dataclass(frozen=True)
@@ -59,63 +59,61 @@ class Outbox:
         it is) and mark the releases labelled ``reported`` as reported. Returns the keys
         queued now."""
         queued = []
-        with self._db.transaction() as conn:
+        with self._db.transaction() as sql:
             for item in emails:
-                if _queued(conn, item.key):
+                if _queued(sql, item.key):
                     continue
                 now = self._clock()
-                conn.execute(
-                    insert(outbox).values(key=item.key, created_at=now, subject=item.subject,
-                                          message=item.message)
-                )  # fmt: skip
+                sql.run(_INSERT, {"key": item.key, "created": now, "subject": item.subject,
+                                  "message": item.message, "sent": None})  # fmt: skip
                 queued.append(item.key)
                 for key in item.carries:
-                    if not _queued(conn, key):
+                    if not _queued(sql, key):
                         note = f"sent inside {item.key}"
-                        conn.execute(
-                            insert(outbox).values(key=key, created_at=now, subject=note,
-                                                  message=b"", sent_at=now)
-                        )  # fmt: skip
+                        sql.run(_INSERT, {"key": key, "created": now, "subject": note,
+                                          "message": b"", "sent": now})  # fmt: skip
             labels = list(reported)
             if labels:
-                conn.execute(
-                    update(release).where(release.c.label.in_(labels)).values(reported=True)
-                )
+                listed, params = in_list("label", labels)
+                sql.run(f"UPDATE release SET reported = :yes WHERE label IN {listed}",
+                        params | {"yes": True})  # fmt: skip
         return queued
 
     def pending(self) -> list[OutboxItem]:
         """Emails not sent yet, oldest first."""
-        query = select(
-            _ROW.id, _ROW.key, _ROW.created_at, _ROW.subject, _ROW.message, _ROW.attempts,
-            _ROW.last_error,
-        ).where(_ROW.sent_at.is_(None)).order_by(_ROW.id)  # fmt: skip
-        with self._db.transaction() as conn:
-            return [_item(*row) for row in conn.execute(query)]
+        query = (
+            'SELECT id, "key", created_at, subject, message, attempts, last_error FROM outbox '
+            "WHERE sent_at IS NULL ORDER BY id"
+        )
+        with self._db.transaction() as sql:
+            return [_item(row) for row in sql.rows(query)]
 
     def mark_sent(self, item_id: int, *, run_id: int | None = None) -> None:
         """Record a send the server accepted; the run sending it (``run_id``) counts it in the
         same transaction."""
-        with self._db.transaction() as conn:
-            conn.execute(
-                update(outbox)
-                .where(_ROW.id == item_id)
-                .values(sent_at=self._clock(), attempts=_ROW.attempts + 1, last_error="")
+        with self._db.transaction() as sql:
+            sql.run(
+                "UPDATE outbox SET sent_at = :now, attempts = attempts + 1, last_error = '' "
+                "WHERE id = :id",
+                {"now": self._clock(), "id": item_id},
             )
             if run_id is not None:
-                count_email_sent(conn, run_id)
+                count_email_sent(sql, run_id)
 
     def mark_failed(self, item_id: int, error: str) -> None:
-        with self._db.transaction() as conn:
-            conn.execute(
-                update(outbox)
-                .where(_ROW.id == item_id)
-                .values(attempts=_ROW.attempts + 1, last_error=error)
+        with self._db.transaction() as sql:
+            sql.run(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE id = :id",
+                {"error": error, "id": item_id},
             )
 
 
-def _item(id_: int, key: str, created_at: datetime, *rest: Any) -> OutboxItem:
-    return OutboxItem(id_, key, as_utc(created_at), *rest)
+def _item(row: Row) -> OutboxItem:
+    id_, key, created, subject, message, attempts, last_error = row
+    created_at = as_time(created)
+    assert created_at is not None
+    return OutboxItem(id_, key, created_at, subject, bytes(message), attempts, last_error)
 
 
-def _queued(connection: Connection, key: str) -> bool:
-    return connection.execute(select(_ROW.id).where(_ROW.key == key)).first() is not None
+def _queued(sql: Sql, key: str) -> bool:
+    return sql.first('SELECT id FROM outbox WHERE "key" = :key', {"key": key}) is not None

@@ -11,15 +11,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
-
-from sqlalchemy import Connection, Row, delete, insert, select
 
 from tracker.errors import NotFoundError
 from tracker.guard import Following, Previous
 from tracker.order import predecessor_of, provisional_info, release_order, successor_of
 from tracker.records import CopyDisagreement, ParsedRelease, Record, ReleaseInfo
-from tracker.store.database import Clock, Database, as_utc, inserted_id
+from tracker.store.database import Clock, Database, as_utc
 from tracker.store.disagreements import (
     add_disagreements,
     codes_disagreeing,
@@ -28,7 +25,7 @@ from tracker.store.disagreements import (
     disagreements_on,
 )
 from tracker.store.runs import record_import
-from tracker.store.tables import release
+from tracker.store.sql import Row, Sql, as_date, as_time
 from tracker.store.versions import (
     codes_of,
     content_digest,
@@ -41,9 +38,12 @@ from tracker.store.versions import (
     versions_of,
 )
 
-_ROW = release.c
-# Every column but the packed members: what a StoredRelease is made of.
-_RELEASE = select(*(c for c in release.c if c.name != "members"))
+# Every column but the packed members, in the order ``_info`` and ``_stored`` read them.
+_COLUMNS = (
+    "id, code_set, label, effective, revision, source_name, sha256, kind, codes, imported_at, "
+    "released, content_digest, base_label"
+)
+_RELEASE = f"SELECT {_COLUMNS} FROM release"
 
 
 @dataclass(frozen=True)
@@ -87,63 +87,64 @@ class Catalog:
     @contextmanager
     def batch(self) -> Iterator[Batch]:
         """One transaction to store releases in: all of them or none."""
-        with self._db.transaction() as conn:
-            yield Batch(conn, self._clock)
+        with self._db.transaction() as sql:
+            yield Batch(sql, self._clock)
 
     def releases(self, code_set: str | None = None) -> list[StoredRelease]:
         """Every release (of one code set), oldest first in the release order."""
-        with self._db.transaction() as conn:
-            return _stored_releases(conn, code_set)
+        with self._db.transaction() as sql:
+            return _stored_releases(sql, code_set)
 
     def release(self, label: str) -> StoredRelease:
-        with self._db.transaction() as conn:
-            return _stored(_row(conn, label))
+        with self._db.transaction() as sql:
+            return _stored(_row(sql, label))
 
     def predecessor(self, info: ReleaseInfo) -> StoredRelease | None:
         """The stored release ``info`` follows in its series (stored or not: see
         ``order.predecessor_of``)."""
-        with self._db.transaction() as conn:
-            return _predecessor(conn, info)
+        with self._db.transaction() as sql:
+            return _predecessor(sql, info)
 
     def successor(self, info: ReleaseInfo) -> StoredRelease | None:
         """The stored release that follows ``info`` in its series (``order.successor_of``)."""
-        with self._db.transaction() as conn:
-            return _successor(conn, info)
+        with self._db.transaction() as sql:
+            return _successor(sql, info)
 
     def disagreements(self, label: str) -> tuple[CopyDisagreement, ...]:
         """Where the text and workbook copies of a release disagree (none: one copy)."""
-        with self._db.transaction() as conn:
-            return disagreements_of(conn, _row(conn, label).id)
+        with self._db.transaction() as sql:
+            return disagreements_of(sql, _row(sql, label)[0])
 
     def code_disagreements(self, code: str) -> dict[str, tuple[CopyDisagreement, ...]]:
         """One code's copy disagreements, by the label of each release that has any."""
-        with self._db.transaction() as conn:
-            found = disagreements_on(conn, code)
+        with self._db.transaction() as sql:
+            found = disagreements_on(sql, code)
             if not found:
                 return {}
-            return {label: found[id_] for id_, label in _labels(conn) if id_ in found}
+            return {label: found[id_] for id_, label in _labels(sql) if id_ in found}
 
     def disagreement_counts(self) -> dict[str, int]:
         """How many codes the two copies of each release disagree on, by label (releases
         with none left out)."""
-        with self._db.transaction() as conn:
-            counts = codes_disagreeing(conn)
+        with self._db.transaction() as sql:
+            counts = codes_disagreeing(sql)
             if not counts:
                 return {}
-            return {label: counts[id_] for id_, label in _labels(conn) if id_ in counts}
+            return {label: counts[id_] for id_, label in _labels(sql) if id_ in counts}
 
     def remove(self, label: str) -> StoredRelease:
         """Take a release out: its row, its copy disagreements, and the record versions no
         other release holds. (Its raw file is not the store's: it stays.)"""
-        with self._db.transaction() as conn:
-            row = _row(conn, label)
-            unshared = set(unpack(_members(conn, row.id)))
-            others = select(_ROW.members).where(_ROW.id != row.id)
-            for members in conn.execute(others).scalars():
+        with self._db.transaction() as sql:
+            row = _row(sql, label)
+            release_id = row[0]
+            unshared = set(unpack(_members(sql, release_id)))
+            others = "SELECT members FROM release WHERE id <> :id"
+            for members in sql.values(others, {"id": release_id}):
                 unshared.difference_update(unpack(members))
-            delete_disagreements(conn, row.id)
-            conn.execute(delete(release).where(_ROW.id == row.id))
-            delete_versions(conn, unshared)
+            delete_disagreements(sql, release_id)
+            sql.run("DELETE FROM release WHERE id = :id", {"id": release_id})
+            delete_versions(sql, unshared)
             return _stored(row)
 
     def records(self, label: str) -> dict[str, Record]:
@@ -152,36 +153,37 @@ class Catalog:
 
     def member_ids(self, label: str) -> frozenset[int]:
         """The record versions a release holds: one id names one exact record."""
-        with self._db.transaction() as conn:
-            return frozenset(unpack(_members(conn, _row(conn, label).id)))
+        with self._db.transaction() as sql:
+            return frozenset(unpack(_members(sql, _row(sql, label)[0])))
 
     def records_by_ids(self, ids: Iterable[int]) -> dict[str, Record]:
-        with self._db.transaction() as conn:
-            return records_by_ids(conn, ids)
+        with self._db.transaction() as sql:
+            return records_by_ids(sql, ids)
 
     def code_versions(self, code: str) -> list[tuple[StoredRelease, Record | None]]:
         """A code's record in every release of its code set(s), oldest first in the release
         order (None: absent)."""
-        with self._db.transaction() as conn:
-            versions = versions_of(conn, code)
+        with self._db.transaction() as sql:
+            versions = versions_of(sql, code)
             if not versions:
                 raise NotFoundError(f"code {code!r} is in no stored release")
+            rows = sql.rows(f"SELECT {_COLUMNS}, members FROM release")
             out: list[tuple[StoredRelease, Record | None]] = []
-            for row in _in_order(conn.execute(select(release))):
-                present = set(unpack(row.members)).intersection(versions)
+            for row in _in_order(rows):
+                present = set(unpack(row[-1])).intersection(versions)
                 out.append((_stored(row), versions[present.pop()] if present else None))
             return out
 
     def has_source(self, sha256: str) -> bool:
         """Whether a release was imported from a file with exactly these bytes."""
-        with self._db.transaction() as conn:
-            query = select(_ROW.id).where(_ROW.sha256 == sha256)
-            return conn.execute(query).first() is not None
+        with self._db.transaction() as sql:
+            query = "SELECT id FROM release WHERE sha256 = :sha256"
+            return sql.first(query, {"sha256": sha256}) is not None
 
     def unreported(self) -> list[StoredRelease]:
         """Releases a check imported but has not reported yet (it stopped half-way)."""
-        with self._db.transaction() as conn:
-            rows = conn.execute(_RELEASE.where(_ROW.reported.is_(False)))
+        with self._db.transaction() as sql:
+            rows = sql.rows(f"{_RELEASE} WHERE reported = :no", {"no": False})
             return [_stored(row) for row in _in_order(rows)]
 
 
@@ -189,8 +191,8 @@ class Batch:
     """Releases being stored in one transaction. The caller decides (and guards) each one:
     ``plan`` it, look at its ``predecessor``, then ``add`` it."""
 
-    def __init__(self, connection: Connection, clock: Clock) -> None:
-        self._conn = connection
+    def __init__(self, sql: Sql, clock: Clock) -> None:
+        self._sql = sql
         self._clock = clock
 
     def plan(self, parsed: ParsedRelease) -> Plan:
@@ -198,41 +200,41 @@ class Batch:
         the next revision. (A re-post that goes back to an earlier revision's content is a new
         revision: the newest one is what CMS says now.)"""
         digest = content_digest(parsed.records)
-        newest = self._conn.execute(
-            _RELEASE.where(
-                _ROW.code_set == parsed.code_set, _ROW.base_label == parsed.base_label
-            ).order_by(_ROW.revision.desc())
-        ).first()
-        if newest is not None and newest.content_digest == digest:
+        newest = self._sql.first(
+            f"{_RELEASE} WHERE code_set = :code_set AND base_label = :base ORDER BY revision DESC",
+            {"code_set": parsed.code_set, "base": parsed.base_label},
+        )
+        if newest is not None and newest[11] == digest:
             stored = _stored(newest)
             return Plan(stored.info, digest, stored)
-        revision = 1 + (newest.revision if newest is not None else 0)
+        revision = 1 + (newest[4] if newest is not None else 0)
         return Plan(provisional_info(parsed, revision), digest, None)
 
     def holding(self, code_set: str, digest: str) -> list[StoredRelease]:
         """The stored releases whose records are exactly these (``Plan.digest``)."""
-        rows = self._conn.execute(
-            _RELEASE.where(_ROW.code_set == code_set, _ROW.content_digest == digest)
+        rows = self._sql.rows(
+            f"{_RELEASE} WHERE code_set = :code_set AND content_digest = :digest",
+            {"code_set": code_set, "digest": digest},
         )
         return [_stored(row) for row in _in_order(rows)]
 
     def predecessor(self, info: ReleaseInfo) -> StoredRelease | None:
         """As ``Catalog.predecessor``, seeing what this batch has stored so far."""
-        return _predecessor(self._conn, info)
+        return _predecessor(self._sql, info)
 
     def successor(self, info: ReleaseInfo) -> StoredRelease | None:
         """As ``Catalog.successor``, seeing what this batch has stored so far."""
-        return _successor(self._conn, info)
+        return _successor(self._sql, info)
 
     def previous(self, stored: StoredRelease) -> Previous:
         """What the guard needs of a stored release that a new one would follow."""
-        members = unpack(_members(self._conn, _row(self._conn, stored.info.label).id))
-        return Previous(stored.info.label, stored.codes, live_codes(self._conn, members))
+        members = unpack(_members(self._sql, _row(self._sql, stored.info.label)[0]))
+        return Previous(stored.info.label, stored.codes, live_codes(self._sql, members))
 
     def following(self, stored: StoredRelease) -> Following:
         """What the guard needs of a stored release that a new one would precede."""
-        members = unpack(_members(self._conn, _row(self._conn, stored.info.label).id))
-        return Following(stored.info.label, codes_of(self._conn, members))
+        members = unpack(_members(self._sql, _row(self._sql, stored.info.label)[0]))
+        return Following(stored.info.label, codes_of(self._sql, members))
 
     def add(
         self,
@@ -252,59 +254,66 @@ class Batch:
             revision=info.revision, kind=info.kind, effective=info.effective,
             source_name=info.source_name, sha256=info.sha256, content_digest=plan.digest,
             codes=len(parsed.records), imported_at=now, released=released,
-            reported=reported, members=pack(version_ids(self._conn, parsed.records)),
+            reported=reported, members=pack(version_ids(self._sql, parsed.records)),
         )  # fmt: skip
-        release_id = inserted_id(self._conn.execute(insert(release).values(values)))
-        add_disagreements(self._conn, release_id, parsed.disagreements)
+        columns = ", ".join(values)
+        release_id = self._sql.insert(
+            f"INSERT INTO release ({columns}) VALUES ({', '.join(':' + c for c in values)})",
+            values,
+        )
+        add_disagreements(self._sql, release_id, parsed.disagreements)
         if run_id is not None:
-            record_import(self._conn, run_id, info.label)
+            record_import(self._sql, run_id, info.label)
         return StoredRelease(info, len(parsed.records), as_utc(now), released)
 
 
-def _stored_releases(connection: Connection, code_set: str | None) -> list[StoredRelease]:
-    query = _RELEASE
-    if code_set is not None:
-        query = query.where(_ROW.code_set == code_set)
-    return [_stored(row) for row in _in_order(connection.execute(query))]
+def _stored_releases(sql: Sql, code_set: str | None) -> list[StoredRelease]:
+    if code_set is None:
+        rows = sql.rows(_RELEASE)
+    else:
+        rows = sql.rows(f"{_RELEASE} WHERE code_set = :code_set", {"code_set": code_set})
+    return [_stored(row) for row in _in_order(rows)]
 
 
-def _predecessor(connection: Connection, info: ReleaseInfo) -> StoredRelease | None:
-    return predecessor_of(info, _stored_releases(connection, info.code_set), lambda r: r.info)
+def _predecessor(sql: Sql, info: ReleaseInfo) -> StoredRelease | None:
+    return predecessor_of(info, _stored_releases(sql, info.code_set), lambda r: r.info)
 
 
-def _successor(connection: Connection, info: ReleaseInfo) -> StoredRelease | None:
-    return successor_of(info, _stored_releases(connection, info.code_set), lambda r: r.info)
+def _successor(sql: Sql, info: ReleaseInfo) -> StoredRelease | None:
+    return successor_of(info, _stored_releases(sql, info.code_set), lambda r: r.info)
 
 
-def _row(connection: Connection, label: str) -> Row[Any]:
+def _row(sql: Sql, label: str) -> Row:
     """A release's row, without its members (``_members``)."""
-    row = connection.execute(_RELEASE.where(_ROW.label == label)).first()
+    row = sql.first(f"{_RELEASE} WHERE label = :label", {"label": label})
     if row is None:
         raise NotFoundError(f"no release labelled {label!r}; see `tracker releases`")
     return row
 
 
-def _members(connection: Connection, release_id: int) -> bytes:
-    members: bytes = connection.execute(
-        select(_ROW.members).where(_ROW.id == release_id)
-    ).scalar_one()
-    return members
+def _members(sql: Sql, release_id: int) -> bytes:
+    (members,) = sql.values("SELECT members FROM release WHERE id = :id", {"id": release_id})
+    return bytes(members)
 
 
-def _labels(connection: Connection) -> list[tuple[int, str]]:
+def _labels(sql: Sql) -> list[tuple[int, str]]:
     """Every release's id and label."""
-    return [(id_, label) for id_, label in connection.execute(select(_ROW.id, _ROW.label))]
+    return [(id_, label) for id_, label in sql.rows("SELECT id, label FROM release")]
 
 
-def _in_order(rows: Iterable[Row[Any]]) -> list[Row[Any]]:
+def _in_order(rows: Iterable[Row]) -> list[Row]:
     return sorted(rows, key=lambda row: release_order(_info(row)))
 
 
-def _info(row: Row[Any]) -> ReleaseInfo:
-    return ReleaseInfo(
-        row.code_set, row.label, row.effective, row.revision, row.source_name, row.sha256, row.kind
-    )
+def _info(row: Row) -> ReleaseInfo:
+    _, code_set, label, effective, revision, source_name, sha256, kind = row[:8]
+    day = as_date(effective)
+    assert day is not None
+    return ReleaseInfo(code_set, label, day, revision, source_name, sha256, kind)
 
 
-def _stored(row: Row[Any]) -> StoredRelease:
-    return StoredRelease(_info(row), row.codes, as_utc(row.imported_at), row.released)
+def _stored(row: Row) -> StoredRelease:
+    codes, imported_at, released = row[8:11]
+    moment = as_time(imported_at)
+    assert moment is not None
+    return StoredRelease(_info(row), codes, moment, as_date(released))

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, case, insert, select, update
+from tracker.store.database import Clock, Database
+from tracker.store.sql import Row, Sql, as_time
 
-from tracker.store.database import Clock, Database, as_utc, inserted_id
-from tracker.store.tables import run
-
-_RUN = run.c
+_COLUMNS = (
+    'id, started_at, finished_at, "trigger", outcome, releases_found, imported, reports, '
+    "emails_sent, error, kind, note"
+)
 _INTERRUPTED = "interrupted: the process stopped before the run ended"
 
 
@@ -46,19 +46,19 @@ class RunLedger:
     def start(self, trigger: str, *, kind: str = "check") -> int:
         """Open a ledger entry. Called under the database's lock, so a run still marked
         running was killed before it could finish: say so."""
-        with self._db.transaction() as conn:
-            conn.execute(
-                update(run)
-                .where(_RUN.outcome == "running")
-                .values(
-                    outcome="failed",
-                    error=case((_RUN.error == "", _INTERRUPTED), else_=_RUN.error),
-                )
+        with self._db.transaction() as sql:
+            sql.run(
+                "UPDATE run SET outcome = 'failed', "
+                "error = CASE WHEN error = '' THEN :interrupted ELSE error END "
+                "WHERE outcome = 'running'",
+                {"interrupted": _INTERRUPTED},
             )
-            opened = insert(run).values(
-                started_at=self._clock(), trigger=trigger, outcome="running", kind=kind
+            return sql.insert(
+                'INSERT INTO run (started_at, "trigger", outcome, releases_found, imported, '
+                "reports, emails_sent, error, kind, note) VALUES (:started, :trigger, "
+                "'running', 0, '', '', 0, '', :kind, '')",
+                {"started": self._clock(), "trigger": trigger, "kind": kind},
             )
-            return inserted_id(conn.execute(opened))
 
     def note(
         self,
@@ -72,8 +72,8 @@ class RunLedger:
         send (``count_email_sent``)."""
         values = _given(releases_found=releases_found, reports=_lines(reports))
         if values:
-            with self._db.transaction() as conn:
-                conn.execute(update(run).where(_RUN.id == run_id).values(values))
+            with self._db.transaction() as sql:
+                _update(sql, run_id, values)
 
     def finish(
         self,
@@ -96,33 +96,38 @@ class RunLedger:
             emails_sent=emails_sent,
         )
         finished = {"finished_at": self._clock(), "outcome": outcome, "error": error, "note": note}
-        with self._db.transaction() as conn:
-            conn.execute(update(run).where(_RUN.id == run_id).values(finished | values))
+        with self._db.transaction() as sql:
+            _update(sql, run_id, finished | values)
 
     def runs(self, limit: int | None = None, *, kind: str | None = None) -> list[Run]:
         """The ledger, newest first (only the entries of one ``kind``, when given)."""
-        query = select(run).order_by(_RUN.id.desc())
+        query = f"SELECT {_COLUMNS} FROM run"
+        params: dict[str, object] = {}
         if kind is not None:
-            query = query.where(_RUN.kind == kind)
+            query, params["kind"] = query + " WHERE kind = :kind", kind
+        query += " ORDER BY id DESC"
         if limit is not None:
-            query = query.limit(limit)
-        with self._db.transaction() as conn:
-            return [_run(row) for row in conn.execute(query)]
+            query, params["limit"] = query + " LIMIT :limit", limit
+        with self._db.transaction() as sql:
+            return [_run(row) for row in sql.rows(query, params)]
 
 
-def record_import(connection: Connection, run_id: int, label: str) -> None:
+def record_import(sql: Sql, run_id: int, label: str) -> None:
     """Add a release to its run's entry, in the transaction that stores the release: the
     ledger never says more or less than what was committed."""
-    imported = connection.execute(select(_RUN.imported).where(_RUN.id == run_id)).scalar_one()
-    labels = ",".join([*_labels(imported), label])
-    connection.execute(update(run).where(_RUN.id == run_id).values(imported=labels))
+    (imported,) = sql.values("SELECT imported FROM run WHERE id = :id", {"id": run_id})
+    _update(sql, run_id, {"imported": ",".join([*_labels(imported), label])})
 
 
-def count_email_sent(connection: Connection, run_id: int) -> None:
+def count_email_sent(sql: Sql, run_id: int) -> None:
     """Count an email in its run's entry, in the transaction that marks it sent."""
-    connection.execute(
-        update(run).where(_RUN.id == run_id).values(emails_sent=_RUN.emails_sent + 1)
-    )
+    sql.run("UPDATE run SET emails_sent = emails_sent + 1 WHERE id = :id", {"id": run_id})
+
+
+def _update(sql: Sql, run_id: int, values: dict[str, object]) -> None:
+    """Set these columns (names from this module, never from input) of one run."""
+    columns = ", ".join(f"{name} = :{name}" for name in values)
+    sql.run(f"UPDATE run SET {columns} WHERE id = :run_id", values | {"run_id": run_id})
 
 
 def _given(**values: object) -> dict[str, object]:
@@ -138,18 +143,23 @@ def _labels(imported: str) -> list[str]:
     return [x for x in imported.split(",") if x]
 
 
-def _run(row: Row[Any]) -> Run:
+def _run(row: Row) -> Run:
+    id_, started, finished, trigger, outcome, found, imported, reports, sent, error, kind, note = (
+        row
+    )
+    started_at = as_time(started)
+    assert started_at is not None
     return Run(
-        id=row.id,
-        started_at=as_utc(row.started_at),
-        finished_at=as_utc(row.finished_at) if row.finished_at else None,
-        trigger=row.trigger,
-        outcome=row.outcome,
-        releases_found=row.releases_found,
-        imported=tuple(_labels(row.imported)),
-        reports=tuple(x for x in row.reports.split("\n") if x),
-        emails_sent=row.emails_sent,
-        error=row.error,
-        kind=row.kind,
-        note=row.note,
+        id=id_,
+        started_at=started_at,
+        finished_at=as_time(finished),
+        trigger=trigger,
+        outcome=outcome,
+        releases_found=found,
+        imported=tuple(_labels(imported)),
+        reports=tuple(x for x in reports.split("\n") if x),
+        emails_sent=sent,
+        error=error,
+        kind=kind,
+        note=note,
     )

@@ -3,13 +3,8 @@ file they gave (the ``ValidatorStore`` protocol of ``tracker.sources.download``)
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
-
 from tracker.records import Validators
 from tracker.store.database import Database
-from tracker.store.tables import http_validator
-
-_ROW = http_validator.c
 
 
 class HttpValidators:
@@ -19,19 +14,27 @@ class HttpValidators:
         self._db = database
 
     def get(self, url: str) -> Validators | None:
-        query = select(_ROW.etag, _ROW.last_modified, _ROW.sha256).where(_ROW.url == url)
-        with self._db.transaction() as conn:
-            row = conn.execute(query).first()
+        query = "SELECT etag, last_modified, sha256 FROM http_validator WHERE url = :url"
+        with self._db.transaction() as sql:
+            row = sql.first(query, {"url": url})
             return None if row is None else Validators(*row)
 
     def put(self, url: str, validators: Validators) -> None:
         values = {
+            "url": url,
             "etag": validators.etag,
             "last_modified": validators.last_modified,
             "sha256": validators.sha256,
         }
-        with self._db.transaction() as conn:
-            if not conn.execute(
-                update(http_validator).where(_ROW.url == url).values(values)
-            ).rowcount:
-                conn.execute(insert(http_validator).values(url=url, **values))
+        with self._db.transaction() as sql:
+            updated = sql.run(
+                "UPDATE http_validator SET etag = :etag, last_modified = :last_modified, "
+                "sha256 = :sha256 WHERE url = :url",
+                values,
+            )
+            if not updated:
+                sql.run(
+                    "INSERT INTO http_validator (url, etag, last_modified, sha256) "
+                    "VALUES (:url, :etag, :last_modified, :sha256)",
+                    values,
+                )

@@ -9,13 +9,9 @@ import zlib
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
-
 from tracker.hcpcs.layout import NOT_COMPARED
 from tracker.records import Record, Value
-from tracker.store.tables import record_version
-
-_CHUNK = 500  # rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
+from tracker.store.sql import Sql, chunks, in_list
 
 # Built once (json.dumps builds one per call; a release takes two per record), and without
 # the check for circular references, which plain records cannot hold: the same JSON.
@@ -23,10 +19,11 @@ _CANONICAL = json.JSONEncoder(
     sort_keys=True, ensure_ascii=False, separators=(",", ":"), check_circular=False
 ).encode
 _CONTENT = json.JSONEncoder(sort_keys=True, ensure_ascii=False, check_circular=False).encode
-_VERSION = record_version.c
-_DATA = select(_VERSION.data).where(_VERSION.id.in_(bindparam("ids", expanding=True)))
-_DIGESTS = select(_VERSION.digest, _VERSION.id).where(
-    _VERSION.digest.in_(bindparam("digests", expanding=True))
+# In the canonical JSON of ``record_digest`` a field's key appears as ``"term_dt":`` only
+# where it is a key (a quote inside a value is escaped), so the text says whether the field
+# holds a date. "_" is a LIKE wildcard: escaped.
+_TERMINATED = (
+    "data LIKE '%\"term/_dt\":\"%' ESCAPE '/' AND data NOT LIKE '%\"term/_dt\":\"\"%' ESCAPE '/'"
 )
 
 
@@ -69,84 +66,74 @@ def unpack(blob: bytes) -> list[int]:
     return ids.tolist()
 
 
-def version_ids(connection: Connection, records: Sequence[Record]) -> list[int]:
+def version_ids(sql: Sql, records: Sequence[Record]) -> list[int]:
     """The version ids of these records, storing the versions not seen before."""
     # Each record's canonical JSON and digest, computed once for the whole release.
     versions = {d: (r.code, data) for r in records for data, d in [record_digest(r)]}
-    known = _ids_for_digests(connection, list(versions))
+    known = _ids_for_digests(sql, list(versions))
     new = [
         {"code": code, "digest": digest, "data": data}
         for digest, (code, data) in versions.items()
         if digest not in known
     ]
-    if new and connection.dialect.insert_executemany_returning:
-        # One round trip per 1,000 rows that hands back the ids (SQLite 3.35+, PostgreSQL).
-        inserted = insert(record_version).returning(_VERSION.digest, _VERSION.id)
-        rows = connection.execute(inserted, new)
-        known.update((digest, id_) for digest, id_ in rows if id_ is not None)
-    elif new:
-        connection.execute(insert(record_version), new)
-        known.update(_ids_for_digests(connection, [n["digest"] for n in new]))
+    if new:
+        sql.run_many(
+            "INSERT INTO record_version (code, digest, data) VALUES (:code, :digest, :data)", new
+        )
+        known.update(_ids_for_digests(sql, [n["digest"] for n in new]))
     return [known[d] for d in versions]
 
 
-def _ids_for_digests(connection: Connection, digests: Sequence[str]) -> dict[str, int]:
+def _ids_for_digests(sql: Sql, digests: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for i in range(0, len(digests), _CHUNK):
-        rows = connection.execute(_DIGESTS, {"digests": digests[i : i + _CHUNK]})
-        found.update((digest, id_) for digest, id_ in rows if id_ is not None)
+    for chunk in chunks(digests):
+        listed, params = in_list("d", chunk)
+        query = f"SELECT digest, id FROM record_version WHERE digest IN {listed}"
+        found.update((digest, id_) for digest, id_ in sql.rows(query, params))
     return found
 
 
-def records_by_ids(connection: Connection, ids: Iterable[int]) -> dict[str, Record]:
+def records_by_ids(sql: Sql, ids: Iterable[int]) -> dict[str, Record]:
     """The records these version ids name, by code."""
-    wanted = sorted(ids)
     records: dict[str, Record] = {}
-    for i in range(0, len(wanted), _CHUNK):
-        rows = connection.execute(_DATA, {"ids": wanted[i : i + _CHUNK]})
-        for (data,) in rows:
+    for chunk in chunks(sorted(ids)):
+        listed, params = in_list("id", chunk)
+        for (data,) in sql.rows(f"SELECT data FROM record_version WHERE id IN {listed}", params):
             record = record_from_json(data)
             records[record.code] = record
     return records
 
 
-def live_codes(connection: Connection, ids: Sequence[int]) -> frozenset[str]:
-    """The codes of these versions that carry no termination date (``term_dt``).
-
-    Asked of the database, not by decoding every record: in the canonical JSON of
-    ``record_digest`` a field's key appears as ``"term_dt":`` only where it is a key (a quote
-    inside a value is escaped), so the text says whether the field holds a date.
-    """
-    data = _VERSION.data
-    terminated = data.contains('"term_dt":"', autoescape=True) & ~data.contains(
-        '"term_dt":""', autoescape=True
-    )
+def live_codes(sql: Sql, ids: Sequence[int]) -> frozenset[str]:
+    """The codes of these versions that carry no termination date (``term_dt``), asked of the
+    database, not by decoding every record (see ``_TERMINATED``)."""
     codes: set[str] = set()
-    for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i : i + _CHUNK]
-        query = select(_VERSION.code).where(_VERSION.id.in_(chunk), ~terminated)
-        codes.update(connection.execute(query).scalars())
+    for chunk in chunks(ids):
+        listed, params = in_list("id", chunk)
+        query = f"SELECT code FROM record_version WHERE id IN {listed} AND NOT ({_TERMINATED})"
+        codes.update(sql.values(query, params))
     return frozenset(codes)
 
 
-def codes_of(connection: Connection, ids: Sequence[int]) -> frozenset[str]:
+def codes_of(sql: Sql, ids: Sequence[int]) -> frozenset[str]:
     """The codes these versions are of (a release's codes, without decoding its records)."""
     codes: set[str] = set()
-    for i in range(0, len(ids), _CHUNK):
-        query = select(_VERSION.code).where(_VERSION.id.in_(ids[i : i + _CHUNK]))
-        codes.update(connection.execute(query).scalars())
+    for chunk in chunks(ids):
+        listed, params = in_list("id", chunk)
+        codes.update(sql.values(f"SELECT code FROM record_version WHERE id IN {listed}", params))
     return frozenset(codes)
 
 
-def delete_versions(connection: Connection, ids: Iterable[int]) -> int:
+def delete_versions(sql: Sql, ids: Iterable[int]) -> int:
     """Delete these versions (ones no release holds any more); how many went."""
     wanted = sorted(ids)
-    for i in range(0, len(wanted), _CHUNK):
-        connection.execute(delete(record_version).where(_VERSION.id.in_(wanted[i : i + _CHUNK])))
+    for chunk in chunks(wanted):
+        listed, params = in_list("id", chunk)
+        sql.run(f"DELETE FROM record_version WHERE id IN {listed}", params)
     return len(wanted)
 
 
-def versions_of(connection: Connection, code: str) -> Mapping[int, Record]:
+def versions_of(sql: Sql, code: str) -> Mapping[int, Record]:
     """Every stored version of one code's record, by version id."""
-    rows = connection.execute(select(_VERSION.id, _VERSION.data).where(_VERSION.code == code))
+    rows = sql.rows("SELECT id, data FROM record_version WHERE code = :code", {"code": code})
     return {id_: record_from_json(data) for id_, data in rows}

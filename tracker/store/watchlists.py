@@ -10,19 +10,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Connection, Row, delete, insert, select
 
 from tracker.errors import NotFoundError
 from tracker.sources.watchlist import WatchedRow, WatchFile, Watchlist, WatchlistVersion
-from tracker.store.database import Clock, Database, as_utc, inserted_id
-from tracker.store.tables import record_version, watchlist, watchlist_entry
+from tracker.store.database import Clock, Database
+from tracker.store.sql import Row, Sql, as_time, chunks, in_list
 
-_LIST = watchlist.c
-_ENTRY = watchlist_entry.c
-
-_CHUNK = 500  # rows per IN (...) query or INSERT: well under SQLite's parameter limit
+# A version's columns, in the order ``_version`` reads them.
+_VERSION = (
+    "id, name, version, loaded_at, source, sha256, content_digest, code_column, other_columns, "
+    "codes, rows"
+)
 
 
 @dataclass(frozen=True)
@@ -43,89 +41,96 @@ class Watchlists:
 
     def add(self, name: str, file: WatchFile) -> Added:
         """Store ``file`` as the newest version of ``name``, unless it holds the same list."""
-        with self._db.transaction() as conn:
-            newest = _newest(conn, name)
-            if newest is not None and newest.content_digest == file.digest:
+        with self._db.transaction() as sql:
+            newest = _newest(sql, name)
+            if newest is not None and newest[6] == file.digest:
                 return Added("unchanged", _version(newest), _version(newest))
             values = dict(
-                name=name, version=newest.version + 1 if newest else 1, loaded_at=self._clock(),
+                name=name, version=newest[2] + 1 if newest else 1, loaded_at=self._clock(),
                 source=file.source, sha256=file.sha256, content_digest=file.digest,
                 code_column=file.code_column, other_columns=json.dumps(list(file.columns)),
                 codes=len(file.codes), rows=len(file.rows),
             )  # fmt: skip
-            new_id = inserted_id(conn.execute(insert(watchlist).values(values)))
-            row = conn.execute(select(watchlist).where(_LIST.id == new_id)).one()
+            new_id = sql.insert(
+                f"INSERT INTO watchlist ({_VERSION.removeprefix('id, ')}) VALUES "
+                "(:name, :version, :loaded_at, :source, :sha256, :content_digest, "
+                ":code_column, :other_columns, :codes, :rows)",
+                values,
+            )
             if newest is not None:
-                _delete_entries(conn, [newest.id])
-            _add_entries(conn, row.id, file.rows)
+                _delete_entries(sql, [newest[0]])
+            _add_entries(sql, new_id, file.rows)
+            current = _version((new_id, *values.values()))
             previous = _version(newest) if newest else None
-            return Added("replaced" if newest else "added", _version(row), previous)
+            return Added("replaced" if newest else "added", current, previous)
 
     def versions(self) -> dict[str, tuple[WatchlistVersion, ...]]:
         """Every watchlist's loads, oldest first, by name (names sorted)."""
-        with self._db.transaction() as conn:
-            rows = conn.execute(select(watchlist).order_by(_LIST.name, _LIST.version))
+        with self._db.transaction() as sql:
+            rows = sql.rows(f"SELECT {_VERSION} FROM watchlist ORDER BY name, version")
             out: dict[str, list[WatchlistVersion]] = {}
             for row in rows:
-                out.setdefault(row.name, []).append(_version(row))
+                out.setdefault(row[1], []).append(_version(row))
             return {name: tuple(v) for name, v in out.items()}
 
     def get(self, name: str) -> Watchlist:
-        with self._db.transaction() as conn:
-            return _watchlist(conn, name)
+        with self._db.transaction() as sql:
+            return _watchlist(sql, name)
 
     def all(self) -> list[Watchlist]:
         """Every watchlist with its codes, by name."""
-        with self._db.transaction() as conn:
-            names = conn.execute(select(_LIST.name).distinct().order_by(_LIST.name)).scalars()
-            return [_watchlist(conn, name) for name in list(names)]
+        with self._db.transaction() as sql:
+            names = sql.values("SELECT DISTINCT name FROM watchlist ORDER BY name")
+            return [_watchlist(sql, name) for name in names]
 
     def remove(self, name: str) -> WatchlistVersion:
         """Forget a watchlist, all its versions; returns the one that was current."""
-        with self._db.transaction() as conn:
-            rows = list(conn.execute(select(watchlist).where(_LIST.name == name)))
+        with self._db.transaction() as sql:
+            rows = _versions_of(sql, name)
             if not rows:
                 raise _not_found(name)
-            current = _version(max(rows, key=lambda r: r.version))
-            _delete_entries(conn, [r.id for r in rows])
-            conn.execute(delete(watchlist).where(_LIST.name == name))
-            return current
+            _delete_entries(sql, [r[0] for r in rows])
+            sql.run("DELETE FROM watchlist WHERE name = :name", {"name": name})
+            return _version(rows[-1])
 
     def known_codes(self, codes: Iterable[str]) -> frozenset[str]:
         """Which of these codes some stored release holds (of any code set). A record version
         exists only while a release holds it: removing a release deletes the ones it alone
         held."""
-        wanted = sorted(set(codes))
         found: set[str] = set()
-        code = record_version.c.code
-        with self._db.transaction() as conn:
-            for i in range(0, len(wanted), _CHUNK):
-                query = select(code).where(code.in_(wanted[i : i + _CHUNK])).distinct()
-                found.update(conn.execute(query).scalars())
+        with self._db.transaction() as sql:
+            for chunk in chunks(sorted(set(codes))):
+                listed, params = in_list("code", chunk)
+                query = f"SELECT DISTINCT code FROM record_version WHERE code IN {listed}"
+                found.update(sql.values(query, params))
         return frozenset(found)
 
 
-def _newest(connection: Connection, name: str) -> Row[Any] | None:
-    query = select(watchlist).where(_LIST.name == name).order_by(_LIST.version.desc())
-    return connection.execute(query).first()
+def _newest(sql: Sql, name: str) -> Row | None:
+    rows = _versions_of(sql, name)
+    return rows[-1] if rows else None
 
 
-def _watchlist(connection: Connection, name: str) -> Watchlist:
-    rows = list(
-        connection.execute(select(watchlist).where(_LIST.name == name).order_by(_LIST.version))
-    )
+def _versions_of(sql: Sql, name: str) -> list[Row]:
+    """A name's versions, oldest first."""
+    query = f"SELECT {_VERSION} FROM watchlist WHERE name = :name ORDER BY version"
+    return sql.rows(query, {"name": name})
+
+
+def _watchlist(sql: Sql, name: str) -> Watchlist:
+    rows = _versions_of(sql, name)
     if not rows:
         raise _not_found(name)
-    entries = connection.execute(
-        select(_ENTRY.code, _ENTRY.row, _ENTRY.other_columns)
-        .where(_ENTRY.watchlist_id == rows[-1].id)
-        .order_by(_ENTRY.row)
+    entries = sql.rows(
+        'SELECT code, "row", other_columns FROM watchlist_entry WHERE watchlist_id = :id '
+        'ORDER BY "row"',
+        {"id": rows[-1][0]},
     )
     watched = tuple(WatchedRow(code, row, json.loads(other)) for code, row, other in entries)
     return Watchlist(name, watched, tuple(_version(r) for r in rows))
 
 
-def _add_entries(connection: Connection, watchlist_id: int, rows: tuple[WatchedRow, ...]) -> None:
+def _add_entries(sql: Sql, watchlist_id: int, rows: tuple[WatchedRow, ...]) -> None:
     values = [
         {
             "watchlist_id": watchlist_id,
@@ -135,24 +140,33 @@ def _add_entries(connection: Connection, watchlist_id: int, rows: tuple[WatchedR
         }
         for r in rows
     ]
-    for i in range(0, len(values), _CHUNK):
-        connection.execute(insert(watchlist_entry), values[i : i + _CHUNK])
+    if values:
+        sql.run_many(
+            'INSERT INTO watchlist_entry (watchlist_id, "row", code, other_columns) '
+            "VALUES (:watchlist_id, :row, :code, :other_columns)",
+            values,
+        )
 
 
-def _delete_entries(connection: Connection, ids: Iterable[int]) -> None:
-    connection.execute(delete(watchlist_entry).where(_ENTRY.watchlist_id.in_(list(ids))))
+def _delete_entries(sql: Sql, ids: Iterable[int]) -> None:
+    listed, params = in_list("id", ids)
+    if params:
+        sql.run(f"DELETE FROM watchlist_entry WHERE watchlist_id IN {listed}", params)
 
 
-def _version(row: Row[Any]) -> WatchlistVersion:
+def _version(row: Row) -> WatchlistVersion:
+    _, _, version, loaded, source, sha256, _, code_column, other, codes, rows = row
+    loaded_at = as_time(loaded)
+    assert loaded_at is not None
     return WatchlistVersion(
-        version=row.version,
-        loaded_at=as_utc(row.loaded_at),
-        source=row.source,
-        sha256=row.sha256,
-        code_column=row.code_column,
-        columns=tuple(json.loads(row.other_columns)),
-        codes=row.codes,
-        rows=row.rows,
+        version=version,
+        loaded_at=loaded_at,
+        source=source,
+        sha256=sha256,
+        code_column=code_column,
+        columns=tuple(json.loads(other)),
+        codes=codes,
+        rows=rows,
     )
 
 

@@ -60,6 +60,12 @@ BASELINE_TABLES: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 VERSION_TABLE = "alembic_version"
+_VERSION_DDL = (
+    f"CREATE TABLE {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL, "
+    f"CONSTRAINT {VERSION_TABLE}_pkc PRIMARY KEY (version_num))"
+)
+# The tables' DDL for SQLite (``sqlite_ddl``): a new SQLite file is made from it.
+SQLITE_SCHEMA = FOLDER / "sqlite.sql"
 
 # Enters the database's lock (held until the block ends); None: the caller holds it already.
 Lock = Callable[[], AbstractContextManager[object]]
@@ -200,6 +206,8 @@ def _unversioned(found: Found, name: str) -> str | None:
 
 def read(db: Database) -> Found:
     """Where the database's schema stands: its version, or which tracker tables it holds."""
+    if db.file is not None:
+        return _read_sqlite(db)
     from sqlalchemy import inspect, text
 
     with db.connect() as conn:
@@ -218,25 +226,35 @@ def read(db: Database) -> Found:
         return Found(version, held, tuple(missing))
 
 
+def _read_sqlite(db: Database) -> Found:
+    """``read`` for a SQLite file, from its own catalog: no SQLAlchemy to load."""
+    with db.transaction() as sql:
+        tables = set(sql.values("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        version = None
+        if VERSION_TABLE in tables:
+            version = "+".join(sorted(sql.values(f"SELECT version_num FROM {VERSION_TABLE}")))
+        held = frozenset(tables & BASELINE_TABLES.keys())
+        missing: list[str] = []
+        if not version and held == BASELINE_TABLES.keys():
+            for table, columns in BASELINE_TABLES.items():
+                there = {row[1] for row in sql.rows(f'PRAGMA table_info("{table}")')}
+                missing += [f"{table}.{c}" for c in columns if c not in there]
+        return Found(version or None, held, tuple(missing))
+
+
 def _migrate(db: Database, step: Upgrade, *, stamp: bool) -> None:
     """Upgrade to the newest revision in one transaction, first recording the revision of an
     unversioned (tracker 0.1.0) database: ``stamp``."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     # Alembic narrates each step at INFO; tracker says what it did in one line of its own.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    if step.before is not None:
-        from alembic import command
     try:
-        with _transaction(db) as conn:
-            if step.before is None:
-                _create(conn, step.after)
-                return
-            cfg = config(conn)
-            if stamp:
-                command.stamp(cfg, step.before)
-            command.upgrade(cfg, "head")
-    except SQLAlchemyError as exc:
+        if step.before is None and db.file is not None:
+            _create_sqlite(db, step.after)
+        else:
+            _with_sqlalchemy(db, step, stamp=stamp)
+    except Exception as exc:
+        if not db.is_error(exc):
+            raise
         lines = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [repr(exc)]
         what = (
             f"create its schema ({step.after})"
@@ -248,21 +266,59 @@ def _migrate(db: Database, step: Upgrade, *, stamp: bool) -> None:
         ) from None
 
 
+def _with_sqlalchemy(db: Database, step: Upgrade, *, stamp: bool) -> None:
+    """Create the schema (a server database), or run Alembic's migrations."""
+    with _transaction(db) as conn:
+        if step.before is None:
+            _create(conn, step.after)
+            return
+        from alembic import command
+
+        cfg = config(conn)
+        if stamp:
+            command.stamp(cfg, step.before)
+        command.upgrade(cfg, "head")
+
+
+def _create_sqlite(db: Database, head: str) -> None:
+    """A new SQLite file's schema, from ``sqlite.sql`` (the tables' DDL, kept equal to
+    ``sqlite_ddl()`` by a test): without loading SQLAlchemy, on a first import."""
+    statements = SQLITE_SCHEMA.read_text(encoding="utf-8").split(";\n")
+    with db.transaction() as sql:
+        for statement in filter(str.strip, statements):
+            sql.run(statement)
+        sql.run(_VERSION_DDL)
+        sql.run(f"INSERT INTO {VERSION_TABLE} (version_num) VALUES (:head)", {"head": head})
+
+
+def sqlite_ddl() -> str:
+    """The tables' DDL for SQLite, as SQLAlchemy compiles it: what ``sqlite.sql`` holds.
+    After changing the tables, rewrite the file: ``python -c "from tracker.store.migrations
+    import sqlite_ddl; print(sqlite_ddl(), end='')" > tracker/store/migrations/sqlite.sql``."""
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    from tracker.store.tables import metadata
+
+    dialect = sqlite.dialect()
+    out = []
+    for table in metadata.sorted_tables:
+        out.append(str(CreateTable(table).compile(dialect=dialect)).strip())
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            out.append(str(CreateIndex(index).compile(dialect=dialect)).strip())
+    return "".join(f"{statement};\n" for statement in out)
+
+
 def _create(conn: Connection, head: str) -> None:
-    """A new database's schema: the tables, stamped with the newest revision. The
-    same schema as running every migration (tests/test_migrations.py compares the two), but
+    """A new server database's schema: the tables, stamped with the newest revision. The same
+    schema as running every migration (tests/test_migrations.py compares the two), but
     without loading Alembic: 0.1 s of every first import."""
     from sqlalchemy import text
 
     from tracker.store.tables import metadata
 
     metadata.create_all(conn)
-    conn.execute(
-        text(
-            f"CREATE TABLE {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL, "
-            f"CONSTRAINT {VERSION_TABLE}_pkc PRIMARY KEY (version_num))"
-        )
-    )
+    conn.execute(text(_VERSION_DDL))
     conn.execute(text(f"INSERT INTO {VERSION_TABLE} (version_num) VALUES (:head)"), {"head": head})
 
 
