@@ -144,8 +144,9 @@ def test_every_diff_format_shows_successors(store: Store) -> None:
     }
     changes = {c["code"]: c for c in json.loads(render(diff, "json"))["changes"]}
     assert changes["Q9910"]["successors"] == [
-        {"code": "J9910", "source": "cms", "status": "active", "terminated": None,
-         "added": "2025-01-01", "range": None, "ends": ["J9910"], "next": [], "cycle": []},
+        {"code": "J9910", "description": "Chain end", "source": "cms", "status": "active",
+         "terminated": None, "added": "2025-01-01", "range": None, "ends": ["J9910"],
+         "next": [], "cycle": []},
     ]  # fmt: skip
 
 
@@ -197,6 +198,7 @@ def test_life_of_an_aged_out_code(store: Store) -> None:
         "dropped", "2025", date(2021, 12, 31),
     )  # fmt: skip
     assert life.successors == (Successor("K9901", "cms", "active", None),)
+    assert life.successors[0].description == "Walker, new"  # from the newest record
 
 
 def test_history_json_of_a_code_still_current(capsys: pytest.CaptureFixture[str], db: str) -> None:
@@ -314,6 +316,11 @@ def test_show_json_of_a_record_in_one_release(capsys: pytest.CaptureFixture[str]
     )  # fmt: skip
     assert shown["status"]["text"] == "ended 2024-12-31 (in 2026)"
     assert shown["validity"]["release"] == "2024"  # judged by that release's record
+    assert shown["successors"] == [
+        {"code": "J9901", "description": "Drug one, permanent", "source": "cms",
+         "status": "active", "terminated": None, "added": "2025-01-01", "range": None,
+         "ends": ["J9901"], "next": [], "cycle": []},
+    ]  # fmt: skip
     assert shown["fields"][-3:] == [
         {"field": "act_eff_dt", "label": "Action effective date", "value": "", "meanings": {}},
         {"field": "term_dt", "label": "Termination date", "value": "", "meanings": {}},

@@ -142,8 +142,8 @@ def test_the_word_cpt_has_no_status(known: Lineage) -> None:
     (see_cpt,) = _of("P9901", known)
     assert see_cpt == Successor("CPT", "cms", None, None)
     assert successor_json(see_cpt) == {
-        "code": "CPT", "source": "cms", "status": None, "terminated": None, "added": None,
-        "range": None, "ends": ["CPT"], "next": [], "cycle": [],
+        "code": "CPT", "description": "", "source": "cms", "status": None, "terminated": None,
+        "added": None, "range": None, "ends": ["CPT"], "next": [], "cycle": [],
     }  # fmt: skip
 
 
@@ -189,11 +189,13 @@ def test_a_chain_is_followed_to_its_end(known: Lineage) -> None:
     assert middle == Successor("Q9910", "cms", "ended", date(2024, 12, 31), next=(end,))
     assert middle.ends == ("J9910",)
     assert successor_json(middle) == {
-        "code": "Q9910", "source": "cms", "status": "ended", "terminated": "2024-12-31",
-        "added": "2010-01-01", "range": None, "ends": ["J9910"], "cycle": [],
+        "code": "Q9910", "description": "Chain middle", "source": "cms", "status": "ended",
+        "terminated": "2024-12-31", "added": "2010-01-01", "range": None, "ends": ["J9910"],
+        "cycle": [],
         "next": [{
-            "code": "J9910", "source": "cms", "status": "active", "terminated": None,
-            "added": "2010-01-01", "range": None, "ends": ["J9910"], "next": [], "cycle": [],
+            "code": "J9910", "description": "Chain end", "source": "cms", "status": "active",
+            "terminated": None, "added": "2010-01-01", "range": None, "ends": ["J9910"],
+            "next": [], "cycle": [],
         }],
     }  # fmt: skip
 
@@ -217,6 +219,23 @@ def test_a_cycle_stops_where_it_loops(known: Lineage) -> None:
     assert _of("C9921", known) == (
         Successor("Q9921", "cms", "ended", date(2024, 12, 31), next=(loop_two,)),
     )
+
+
+def test_each_successor_carries_its_own_long_description(known: Lineage) -> None:
+    """From the record its status and add date come from (the newest, else the last: Q9911
+    aged out); "" for a code no stored release holds (a CPT code) and for the word CPT. Not
+    compared (as ``added``), so it is asserted apart."""
+    (j9931,) = _of("C9931", known)  # inferred by its short description: per 30 ml, per 1 mg
+    assert successor_json(j9931) == {
+        "code": "J9931", "description": "Injection, otherumab, per 1 mg", "source": "inferred",
+        "status": "active", "terminated": None, "added": "2024-01-01", "range": None,
+        "ends": ["J9931"], "next": [], "cycle": [],
+    }  # fmt: skip
+    (q9911,) = _of("C9911", known)
+    assert [(s.code, s.description) for s in (q9911, *q9911.next)] == [
+        ("Q9911", "Older item"), ("J9911", "Aged chain end"),
+    ]  # fmt: skip
+    assert [s.description for s in (*_of("C9902", known), *_of("P9901", known))] == ["", ""]
 
 
 def test_inferred_by_long_description_despite_white_space(known: Lineage) -> None:
@@ -303,6 +322,15 @@ def test_real_successors_2020_to_2026_q1(real: dict[str, dict[str, Record]]) -> 
         Successor("69706", "cms", "unknown", None),
     )
     assert found["G9904"] == ()
+    # Each with what it is: the unit can differ from the ended code's. J2400 was "per 30 ml".
+    assert last["J2400"].text("long_description") == (
+        "Injection, chloroprocaine hydrochloride, per 30 ml"
+    )
+    assert [successor_json(s) for s in found["J2400"]] == [{
+        "code": "J2401", "description": "Injection, chloroprocaine hydrochloride, per 1 mg",
+        "source": "inferred", "status": "active", "terminated": None, "added": "2023-01-01",
+        "range": None, "ends": ["J2401"], "next": [], "cycle": [],
+    }]  # fmt: skip
 
 
 def _namesakes(ended: Record, added: Sequence[Record]) -> list[str]:
