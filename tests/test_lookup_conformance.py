@@ -76,6 +76,11 @@ def test_real_successors_by_hand(real_store: Store) -> None:
     assert (j2400.category, j2400.description) == (
         "discontinued", "Injection, chloroprocaine hydrochloride, per 30 ml",
     )  # fmt: skip
+    line = (
+        "      successors: J2401 (inferred, active, from 2023-01-01): "
+        "Injection, chloroprocaine hydrochloride, per 1 mg\n"
+    )
+    assert line in render(diff, "text")
     changes = {c["code"]: c for c in json.loads(render(diff, "json"))["changes"]}
     assert changes["J2400"]["successors"] == [
         {"code": "J2401", "description": "Injection, chloroprocaine hydrochloride, per 1 mg",

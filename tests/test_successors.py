@@ -16,6 +16,7 @@ from tracker.config import SourceSettings
 from tracker.diff import diff_releases
 from tracker.hcpcs.read import read_release
 from tracker.records import HCPCS, Record, ReleaseInfo, Successor, Value
+from tracker.report.values import successors_text
 from tracker.successors import (
     DESCRIPTIONS,
     Lineage,
@@ -145,6 +146,7 @@ def test_the_word_cpt_has_no_status(known: Lineage) -> None:
         "code": "CPT", "description": "", "source": "cms", "status": None, "terminated": None,
         "added": None, "range": None, "ends": ["CPT"], "next": [], "cycle": [],
     }  # fmt: skip
+    assert successors_text((see_cpt,)) == "CPT (cms: see CPT)"
 
 
 @pytest.mark.parametrize("code", ["R0001", "R0002", "R0003"])
@@ -198,6 +200,10 @@ def test_a_chain_is_followed_to_its_end(known: Lineage) -> None:
             "next": [], "cycle": [],
         }],
     }  # fmt: skip
+    assert successors_text((middle,)) == (
+        "Q9910 (cms, ended 2024-12-31, from 2010-01-01): Chain middle -> "
+        "J9910 (cms, active, from 2010-01-01): Chain end"
+    )
 
 
 def test_a_chain_through_an_aged_out_code(known: Lineage) -> None:
@@ -224,18 +230,41 @@ def test_a_cycle_stops_where_it_loops(known: Lineage) -> None:
 def test_each_successor_carries_its_own_long_description(known: Lineage) -> None:
     """From the record its status and add date come from (the newest, else the last: Q9911
     aged out); "" for a code no stored release holds (a CPT code) and for the word CPT. Not
-    compared (as ``added``), so it is asserted apart."""
+    compared (as ``added``), so it is asserted apart, in the JSON and the text."""
     (j9931,) = _of("C9931", known)  # inferred by its short description: per 30 ml, per 1 mg
     assert successor_json(j9931) == {
         "code": "J9931", "description": "Injection, otherumab, per 1 mg", "source": "inferred",
         "status": "active", "terminated": None, "added": "2024-01-01", "range": None,
         "ends": ["J9931"], "next": [], "cycle": [],
     }  # fmt: skip
+    assert successors_text(_of("C9931", known)) == (
+        "J9931 (inferred, active, from 2024-01-01): Injection, otherumab, per 1 mg"
+    )
     (q9911,) = _of("C9911", known)
     assert [(s.code, s.description) for s in (q9911, *q9911.next)] == [
         ("Q9911", "Older item"), ("J9911", "Aged chain end"),
     ]  # fmt: skip
     assert [s.description for s in (*_of("C9902", known), *_of("P9901", known))] == ["", ""]
+    assert successors_text(_of("R0001", known)) == (
+        "A4216 (cms, active, from 2010-01-01) [from range A4216-A4218]: Supply 1 | "
+        "A4217 (cms, ended 2024-12-31, from 2010-01-01) [from range A4216-A4218]: Supply 2 | "
+        "A4218 (cms, unknown) [from range A4216-A4218]"
+    )
+
+
+def test_successors_text_keeps_descriptions_apart() -> None:
+    """Descriptions hold commas and semicolons, so successors are separated by " | ", and an
+    ended one's several successors are grouped in braces (not read as siblings of it)."""
+    one = Successor("J0001", "cms", "active", None, added=date(2020, 1, 1),
+                    description="Sensor; invasive, disposable, 1 unit")  # fmt: skip
+    two = Successor("J0002", "inferred", "active", None, description="Injection, drug, per 1 mg")
+    ended = Successor("Q0001", "cms", "ended", date(2019, 12, 31), next=(one, two),
+                      description="Injection, drug, per 30 ml")  # fmt: skip
+    assert successors_text((ended, Successor("55880", "cms", "unknown", None))) == (
+        "Q0001 (cms, ended 2019-12-31): Injection, drug, per 30 ml -> "
+        "{J0001 (cms, active, from 2020-01-01): Sensor; invasive, disposable, 1 unit | "
+        "J0002 (inferred, active): Injection, drug, per 1 mg} | 55880 (cms, unknown)"
+    )
 
 
 def test_inferred_by_long_description_despite_white_space(known: Lineage) -> None:
@@ -331,6 +360,14 @@ def test_real_successors_2020_to_2026_q1(real: dict[str, dict[str, Record]]) -> 
         "source": "inferred", "status": "active", "terminated": None, "added": "2023-01-01",
         "range": None, "ends": ["J2401"], "next": [], "cycle": [],
     }]  # fmt: skip
+    assert successors_text(found["J2400"]) == (
+        "J2401 (inferred, active, from 2023-01-01): "
+        "Injection, chloroprocaine hydrochloride, per 1 mg"
+    )
+    # C9087, added and ended in between (transient), was "..., (auromedics), 10 mg".
+    assert successors_text(successors_of(last["C9087"], known)) == (
+        "J9071 (inferred, active, from 2022-04-01): Injection, cyclophosphamide (auromedics), 5 mg"
+    )
 
 
 def _namesakes(ended: Record, added: Sequence[Record]) -> list[str]:
