@@ -34,19 +34,24 @@ G8442_NEW = (
     "encounter, reason not given (invented text for a test)"
 )
 
+# Ends the chain C9901 -> J7168 -> J7169; its description needs escaping in HTML.
+J7169 = Successor("J7169", "cms", "active", None, description="Invented drug & <diluent>, 5 mg")
+
 CHANGES = (
     Change("A9991", "deleted", "", 'Invented kit & <tray> for "tests"', reason="removed",
            explanation="removed", added=date(2019, 1, 1)),
     Change("A9992", "deleted", "", "Invented aged-out supply", reason="aged_out",
            explanation="aged_out", added=date(2010, 1, 1), terminated=date(2021, 12, 31),
-           successors=(Successor("A9993", "cms", "active", None),)),
+           successors=(Successor("A9993", "cms", "active", None,
+                                 description="Invented supply, per kit; sterile"),)),
     Change("C9901", "discontinued", "D", "Invented temporary drug, 1 mg",
            (FieldChange("term_dt", "", "20251231"),), explanation="agrees",
            added=date(2024, 7, 1), action_effective=date(2026, 1, 1),
            terminated=date(2025, 12, 31),
-           successors=(Successor("J1632", "cms", "active", None),
+           successors=(Successor("J1632", "cms", "active", None,
+                                 description="Invented permanent drug, 1 mg"),
                        Successor("J7168", "inferred", "ended", date(2025, 6, 30),
-                                 next=(Successor("J7169", "cms", "active", None),)))),
+                                 description="Invented temporary drug, 10 mg", next=(J7169,)))),
     Change("C9902", "discontinued", "N", "Invented device, no successor",
            (FieldChange("term_dt", "", "20251231"),), explanation="unflagged",
            added=date(2023, 1, 1), terminated=date(2025, 12, 31)),

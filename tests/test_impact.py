@@ -384,7 +384,7 @@ def test_real_impact_2020_to_2026_q1(
         "      ASC payment group (asc_grp): 'YY' -> ''",
         "      ASC payment group effective date (asc_dt): '2020-01-01' -> ''",
         "      Termination date (term_dt): '' -> '2020-09-30'",
-        "      successors: J1632 (cms, active, from 2020-10-01)",
+        "      successors: J1632 (cms, active, from 2020-10-01): Injection, brexanolone, 1 mg",
         "      yours: Description: Brexanolone",
         "  J1632  added (mid_period) Injection, brexanolone, 1 mg",
         "      yours: Description: Brexanolone",

@@ -135,17 +135,22 @@ def test_a_diff_reads_a_deleted_codes_old_record_and_infers_from_its_added_codes
 def test_every_diff_format_shows_successors(store: Store) -> None:
     diff = stored_diff(store, "2024", "2025")
     text = render(diff, "text")
-    assert "      successors: J9903 (cms, ended 2025-12-31, from 2010-01-01)\n" in text
+    # Each successor with what it is: its own long description.
+    assert (
+        "      successors: J9903 (cms, ended 2025-12-31, from 2010-01-01): Successor later ended\n"
+        in text
+    )
     rows = csv.DictReader(io.StringIO(render(diff, "csv").lstrip("\ufeff")))
     assert {r["code"]: r["successors"] for r in rows if r["successors"]} == {
-        '="C9901"': "J9901 (cms, active, from 2025-01-01)",
-        '="C9903"': "J9903 (cms, ended 2025-12-31, from 2010-01-01)",
-        '="Q9910"': "J9910 (cms, active, from 2025-01-01)",
+        '="C9901"': "J9901 (cms, active, from 2025-01-01): Drug one, permanent",
+        '="C9903"': "J9903 (cms, ended 2025-12-31, from 2010-01-01): Successor later ended",
+        '="Q9910"': "J9910 (cms, active, from 2025-01-01): Chain end",
     }
     changes = {c["code"]: c for c in json.loads(render(diff, "json"))["changes"]}
     assert changes["Q9910"]["successors"] == [
-        {"code": "J9910", "source": "cms", "status": "active", "terminated": None,
-         "added": "2025-01-01", "range": None, "ends": ["J9910"], "next": [], "cycle": []},
+        {"code": "J9910", "description": "Chain end", "source": "cms", "status": "active",
+         "terminated": None, "added": "2025-01-01", "range": None, "ends": ["J9910"],
+         "next": [], "cycle": []},
     ]  # fmt: skip
 
 
@@ -158,8 +163,8 @@ def test_history_tells_the_whole_life_with_a_chain(
         "C9910  Chain start\n"
         "status: ended 2023-12-31 (in 2026)\n"
         "first seen: 2024 (effective 2024-01-01), added 2010-01-01\n"
-        "successors: Q9910 (cms, ended 2024-12-31, from 2010-01-01) -> "
-        "J9910 (cms, active, from 2025-01-01)\n"
+        "successors: Q9910 (cms, ended 2024-12-31, from 2010-01-01): Chain middle -> "
+        "J9910 (cms, active, from 2025-01-01): Chain end\n"
         "\n"
         "2024 (effective 2024-01-01): first seen\n"
         "  C9910  [N] Chain start\n"
@@ -174,7 +179,7 @@ def test_history_of_a_discontinued_code(capsys: pytest.CaptureFixture[str], db: 
         "C9902  Injection, twoumab, 1mg\n"
         "status: ended 2025-12-31 (in 2026)\n"
         "first seen: 2024 (effective 2024-01-01), added 2010-01-01\n"
-        "successors: J9902 (inferred, active, from 2026-01-01)\n"
+        "successors: J9902 (inferred, active, from 2026-01-01): Injection, twoumab, 1 mg\n"
         "\n"
         "2024 (effective 2024-01-01): first seen\n"
         "  C9902  [N] Injection, twoumab, 1mg\n"
@@ -197,6 +202,7 @@ def test_life_of_an_aged_out_code(store: Store) -> None:
         "dropped", "2025", date(2021, 12, 31),
     )  # fmt: skip
     assert life.successors == (Successor("K9901", "cms", "active", None),)
+    assert life.successors[0].description == "Walker, new"  # from the newest record
 
 
 def test_history_json_of_a_code_still_current(capsys: pytest.CaptureFixture[str], db: str) -> None:
@@ -272,7 +278,7 @@ def test_show_text(capsys: pytest.CaptureFixture[str], db: str) -> None:
         "on 2025-01-01: ended: terminated 2024-12-31\n"
         "record: the latest stored, from 2026 (effective 2026-01-01)\n"
         "status: ended 2024-12-31 (in 2026)\n"
-        "successors: J9901 (cms, active, from 2025-01-01)\n"
+        "successors: J9901 (cms, active, from 2025-01-01): Drug one, permanent\n"
         "\n"
         "HCPCS code (code): C9901\n"
         "Sequence number (seq_num): 00100\n"
@@ -314,6 +320,11 @@ def test_show_json_of_a_record_in_one_release(capsys: pytest.CaptureFixture[str]
     )  # fmt: skip
     assert shown["status"]["text"] == "ended 2024-12-31 (in 2026)"
     assert shown["validity"]["release"] == "2024"  # judged by that release's record
+    assert shown["successors"] == [
+        {"code": "J9901", "description": "Drug one, permanent", "source": "cms",
+         "status": "active", "terminated": None, "added": "2025-01-01", "range": None,
+         "ends": ["J9901"], "next": [], "cycle": []},
+    ]  # fmt: skip
     assert shown["fields"][-3:] == [
         {"field": "act_eff_dt", "label": "Action effective date", "value": "", "meanings": {}},
         {"field": "term_dt", "label": "Termination date", "value": "", "meanings": {}},

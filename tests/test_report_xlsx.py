@@ -94,7 +94,9 @@ def test_summary_leads_with_the_watchlist_impact(book: Any) -> None:
         "1 in no stored release"),
         ("Watched code", "C9901", None, None,
          "Cardiology & <Cath lab>: discontinued; agrees; Invented temporary drug, 1 mg; "
-         "J1632 (cms, active); J7168 (inferred, ended 2025-06-30) -> J7169 (cms, active); "
+         "successors: J1632 (cms, active): Invented permanent drug, 1 mg | "
+         "J7168 (inferred, ended 2025-06-30): Invented temporary drug, 10 mg -> "
+         "J7169 (cms, active): Invented drug & <diluent>, 5 mg; "
          "department: Pharmacy; price: 12.00"),
         ("Watched code", "G8442", None, None,
          "Cardiology & <Cath lab>: changed; agrees; Documentation of patient's current "

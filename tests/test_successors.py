@@ -16,6 +16,7 @@ from tracker.config import SourceSettings
 from tracker.diff import diff_releases
 from tracker.hcpcs.read import read_release
 from tracker.records import HCPCS, Record, ReleaseInfo, Successor, Value
+from tracker.report.values import successors_text
 from tracker.successors import (
     DESCRIPTIONS,
     Lineage,
@@ -142,9 +143,10 @@ def test_the_word_cpt_has_no_status(known: Lineage) -> None:
     (see_cpt,) = _of("P9901", known)
     assert see_cpt == Successor("CPT", "cms", None, None)
     assert successor_json(see_cpt) == {
-        "code": "CPT", "source": "cms", "status": None, "terminated": None, "added": None,
-        "range": None, "ends": ["CPT"], "next": [], "cycle": [],
+        "code": "CPT", "description": "", "source": "cms", "status": None, "terminated": None,
+        "added": None, "range": None, "ends": ["CPT"], "next": [], "cycle": [],
     }  # fmt: skip
+    assert successors_text((see_cpt,)) == "CPT (cms: see CPT)"
 
 
 @pytest.mark.parametrize("code", ["R0001", "R0002", "R0003"])
@@ -189,13 +191,19 @@ def test_a_chain_is_followed_to_its_end(known: Lineage) -> None:
     assert middle == Successor("Q9910", "cms", "ended", date(2024, 12, 31), next=(end,))
     assert middle.ends == ("J9910",)
     assert successor_json(middle) == {
-        "code": "Q9910", "source": "cms", "status": "ended", "terminated": "2024-12-31",
-        "added": "2010-01-01", "range": None, "ends": ["J9910"], "cycle": [],
+        "code": "Q9910", "description": "Chain middle", "source": "cms", "status": "ended",
+        "terminated": "2024-12-31", "added": "2010-01-01", "range": None, "ends": ["J9910"],
+        "cycle": [],
         "next": [{
-            "code": "J9910", "source": "cms", "status": "active", "terminated": None,
-            "added": "2010-01-01", "range": None, "ends": ["J9910"], "next": [], "cycle": [],
+            "code": "J9910", "description": "Chain end", "source": "cms", "status": "active",
+            "terminated": None, "added": "2010-01-01", "range": None, "ends": ["J9910"],
+            "next": [], "cycle": [],
         }],
     }  # fmt: skip
+    assert successors_text((middle,)) == (
+        "Q9910 (cms, ended 2024-12-31, from 2010-01-01): Chain middle -> "
+        "J9910 (cms, active, from 2010-01-01): Chain end"
+    )
 
 
 def test_a_chain_through_an_aged_out_code(known: Lineage) -> None:
@@ -216,6 +224,46 @@ def test_a_cycle_stops_where_it_loops(known: Lineage) -> None:
     loop_two = Successor("Q9922", "cms", "ended", date(2024, 12, 31), cycle=("Q9921",))
     assert _of("C9921", known) == (
         Successor("Q9921", "cms", "ended", date(2024, 12, 31), next=(loop_two,)),
+    )
+
+
+def test_each_successor_carries_its_own_long_description(known: Lineage) -> None:
+    """From the record its status and add date come from (the newest, else the last: Q9911
+    aged out); "" for a code no stored release holds (a CPT code) and for the word CPT. Not
+    compared (as ``added``), so it is asserted apart, in the JSON and the text."""
+    (j9931,) = _of("C9931", known)  # inferred by its short description: per 30 ml, per 1 mg
+    assert successor_json(j9931) == {
+        "code": "J9931", "description": "Injection, otherumab, per 1 mg", "source": "inferred",
+        "status": "active", "terminated": None, "added": "2024-01-01", "range": None,
+        "ends": ["J9931"], "next": [], "cycle": [],
+    }  # fmt: skip
+    assert successors_text(_of("C9931", known)) == (
+        "J9931 (inferred, active, from 2024-01-01): Injection, otherumab, per 1 mg"
+    )
+    (q9911,) = _of("C9911", known)
+    assert [(s.code, s.description) for s in (q9911, *q9911.next)] == [
+        ("Q9911", "Older item"), ("J9911", "Aged chain end"),
+    ]  # fmt: skip
+    assert [s.description for s in (*_of("C9902", known), *_of("P9901", known))] == ["", ""]
+    assert successors_text(_of("R0001", known)) == (
+        "A4216 (cms, active, from 2010-01-01) [from range A4216-A4218]: Supply 1 | "
+        "A4217 (cms, ended 2024-12-31, from 2010-01-01) [from range A4216-A4218]: Supply 2 | "
+        "A4218 (cms, unknown) [from range A4216-A4218]"
+    )
+
+
+def test_successors_text_keeps_descriptions_apart() -> None:
+    """Descriptions hold commas and semicolons, so successors are separated by " | ", and an
+    ended one's several successors are grouped in braces (not read as siblings of it)."""
+    one = Successor("J0001", "cms", "active", None, added=date(2020, 1, 1),
+                    description="Sensor; invasive, disposable, 1 unit")  # fmt: skip
+    two = Successor("J0002", "inferred", "active", None, description="Injection, drug, per 1 mg")
+    ended = Successor("Q0001", "cms", "ended", date(2019, 12, 31), next=(one, two),
+                      description="Injection, drug, per 30 ml")  # fmt: skip
+    assert successors_text((ended, Successor("55880", "cms", "unknown", None))) == (
+        "Q0001 (cms, ended 2019-12-31): Injection, drug, per 30 ml -> "
+        "{J0001 (cms, active, from 2020-01-01): Sensor; invasive, disposable, 1 unit | "
+        "J0002 (inferred, active): Injection, drug, per 1 mg} | 55880 (cms, unknown)"
     )
 
 
@@ -303,6 +351,23 @@ def test_real_successors_2020_to_2026_q1(real: dict[str, dict[str, Record]]) -> 
         Successor("69706", "cms", "unknown", None),
     )
     assert found["G9904"] == ()
+    # Each with what it is: the unit can differ from the ended code's. J2400 was "per 30 ml".
+    assert last["J2400"].text("long_description") == (
+        "Injection, chloroprocaine hydrochloride, per 30 ml"
+    )
+    assert [successor_json(s) for s in found["J2400"]] == [{
+        "code": "J2401", "description": "Injection, chloroprocaine hydrochloride, per 1 mg",
+        "source": "inferred", "status": "active", "terminated": None, "added": "2023-01-01",
+        "range": None, "ends": ["J2401"], "next": [], "cycle": [],
+    }]  # fmt: skip
+    assert successors_text(found["J2400"]) == (
+        "J2401 (inferred, active, from 2023-01-01): "
+        "Injection, chloroprocaine hydrochloride, per 1 mg"
+    )
+    # C9087, added and ended in between (transient), was "..., (auromedics), 10 mg".
+    assert successors_text(successors_of(last["C9087"], known)) == (
+        "J9071 (inferred, active, from 2022-04-01): Injection, cyclophosphamide (auromedics), 5 mg"
+    )
 
 
 def _namesakes(ended: Record, added: Sequence[Record]) -> list[str]:

@@ -36,7 +36,7 @@ CHECKED = [
     '"valid: added 2010-01-01, terminated 2025-06-30",',
     "c2,j9906 ,07/01/2025,the day after; the code as typed,ended,ended: terminated 2025-06-30,",
     "c3,C9901,20250101,ended with a successor,ended,ended: terminated 2024-12-31,"
-    '"J9901 (cms, active, from 2025-01-01)"',
+    '"J9901 (cms, active, from 2025-01-01): Drug one, permanent"',
     "c4,J9905,20240531,before its add date,not_yet_valid,not yet valid: added 2024-06-01,",
     "c5,Z0000,2025-01-01,in no release,unknown,unknown: in no stored release,",
     "c6,A9999,2025-02-30,no such day,bad_date,bad date: '2025-02-30',",
@@ -44,7 +44,7 @@ CHECKED = [
     "stored (the oldest took effect 2024-01-01),",
     "c8,,2025-01-01,no code,unknown,unknown: no code in this row,",
     "c9,E9901,1/5/2025,aged out,ended,ended: terminated 2021-12-31,"
-    '"K9901 (cms, active, from 2010-01-01)"',
+    '"K9901 (cms, active, from 2010-01-01): Walker, new"',
     "c10,A9999,,,bad_date,bad date: '',",
 ]
 SUMMARY = (
@@ -80,7 +80,7 @@ def test_known_in_checks_with_what_a_release_knew(
     assert run(capsys, *argv)[1].splitlines() == [
         "code;date;status;reason;successors",  # the file's own separator, columns by any case
         "C9902;2026-01-01;ended;ended: terminated 2025-12-31;"
-        "J9902 (inferred, active, from 2026-01-01)",
+        "J9902 (inferred, active, from 2026-01-01): Injection, twoumab, 1 mg",
         "J9905;2024-07-01;valid;valid: added 2024-06-01;",
     ]
     assert run(capsys, *argv, "--known-in", "2025")[1].splitlines()[1:] == [
@@ -148,7 +148,7 @@ def test_an_xlsx_claims_file(capsys: pytest.CaptureFixture[str], db: str, tmp_pa
         "Claim,HCPCS,Date of service,Units,status,reason,successors",
         'c1,J9906,2025-06-30,2,valid,"valid: added 2010-01-01, terminated 2025-06-30",',
         "c2,C9901,2025-01-01,,ended,ended: terminated 2024-12-31,"
-        '"J9901 (cms, active, from 2025-01-01)"',
+        '"J9901 (cms, active, from 2025-01-01): Drug one, permanent"',
         "c3,A9999,20250101,1.5,valid,valid: added 2000-01-01,",
         ",A9999,2025-13-01,,bad_date,bad date: '2025-13-01',",
     ]

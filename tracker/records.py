@@ -138,6 +138,10 @@ class Successor:
     # after the code it replaces (G2134 -> M1291, added 2024-01-01). Not compared: it is read
     # from the same record as the status, so it tells nothing new about equality.
     added: date | None = field(default=None, compare=False)
+    # Its long description, from that same record ("" without one: a CPT code, the word "CPT"):
+    # what it is, billing unit included, which can differ from the ended code's (J2400 "per
+    # 30 ml" -> J2401 "per 1 mg"). Not compared, as ``added``: read from the same record.
+    description: str = field(default="", compare=False)
 
     @property
     def ends(self) -> tuple[str, ...]:

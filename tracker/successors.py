@@ -110,6 +110,7 @@ def successor_json(successor: Successor) -> dict[str, object]:
     """The JSON the reports give per successor; ``ends`` names where each chain ends."""
     return {
         "code": successor.code,
+        "description": successor.description,
         "source": successor.source,
         "status": successor.status,
         "terminated": successor.terminated.isoformat() if successor.terminated else None,
@@ -147,11 +148,13 @@ def _successor(
         return Successor(code, source, None, None, span)
     status, terminated = status_of(code, known)
     record = known.newest.get(code) or known.last.get(code)
-    added = cms_date(record.text("add_dt")) if record is not None else None
-    if status != ENDED or record is None:
-        return Successor(code, source, status, terminated, span, added=added)
-    after, cycle = _follow(record, known, (*path, code))
-    return Successor(code, source, status, terminated, span, after, cycle, added=added)
+    if record is None:  # never stored (a CPT code): no add date, no description
+        return Successor(code, source, status, terminated, span)
+    after, cycle = _follow(record, known, (*path, code)) if status == ENDED else ((), ())
+    added, description = cms_date(record.text("add_dt")), record.text("long_description")
+    return Successor(
+        code, source, status, terminated, span, after, cycle, added=added, description=description
+    )
 
 
 def _keys(record: Record) -> tuple[tuple[str, str], ...]:

@@ -121,7 +121,9 @@ def _watch_rows(impact: Impact) -> list[tuple[Cell, ...]]:
     for watched in impact.changes:
         c = watched.change
         parts = [f"{name}: {c.category}", c.explanation or "", c.description]
-        parts += [successors_text(c.successors), columns_text(watched.columns, columns)]
+        # Labelled: the cell's parts are joined by "; ", and so are some descriptions' words.
+        successors = f"successors: {successors_text(c.successors)}" if c.successors else ""
+        parts += [successors, columns_text(watched.columns, columns)]
         rows.append(("Watched code", c.code, None, None, "; ".join(p for p in parts if p)))
     if impact.unknown:
         detail = f"{name}: in no stored release (a typo, or a CPT code): " + ", ".join(
