@@ -183,8 +183,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     config = load(args)
     files = [ReleaseFile(path, args.label, args.effective) for path in args.paths]
     how = Storing(config.guard.as_guard(), force=args.force, effective=args.effective)
-    # The files are read while the lock is taken and the store opened (its libraries take
-    # a fifth of a second to load): what `import_files` does, in that order, sooner.
+    # The files are read while the lock is taken (a check may hold it: --wait) and the store
+    # opened: what `import_files` does, in that order, sooner.
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(read_files, files, max_unpacked=config.source.max_unpacked_bytes)
         with import_lock(config, args.wait):

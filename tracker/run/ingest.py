@@ -27,8 +27,8 @@ from tracker.hcpcs.read import read_release
 from tracker.order import incoming_order
 from tracker.records import CPT, ParsedRelease
 
-if TYPE_CHECKING:  # the store (SQLAlchemy, ~0.2 s) is imported when a release is stored: the
-    # files can be read before, or while, it is imported and the database opened
+if TYPE_CHECKING:  # the store is imported when a release is stored: the files can be read
+    # before, or while, the lock is taken and the database opened
     from tracker.store import Batch, ImportResult, Plan, Store, StoredRelease
 
 log = logging.getLogger(__name__)

@@ -1,11 +1,7 @@
-"""The tables, as SQLAlchemy Core: the one definition of the schema, which the migrations
-must arrive at (``tests/test_migrations.py``). They stay inside ``tracker.store``: callers get
-frozen domain values.
-
-Core, not an ORM: the store reads and writes plain rows. SQLModel's models (with pydantic and
-SQLAlchemy's ORM) took 0.47 s to import where Core takes 0.23 s, in every command's start-up.
-A ``default=`` is filled in by SQLAlchemy on insert, not by the database (no DDL), except the
-``server_default`` of the columns added to older databases by migration 0002.
+"""The tables, as SQLAlchemy Core: the one definition of the schema. The migrations must
+arrive at it and a new database is made from it (``tests/test_migrations.py``; a SQLite file
+from its DDL, ``migrations/sqlite.sql``). Imported only to create or migrate a schema: the
+store's statements are SQL (``tracker.store.sql``), and callers get frozen domain values.
 """
 
 from __future__ import annotations
@@ -52,7 +48,7 @@ release = Table(
     Column("imported_at", _TIME, nullable=False),
     Column("released", Date),  # CPT: when the AMA released the file (--released)
     # False: imported by a check whose report is still to be written
-    Column("reported", Boolean, nullable=False, default=True),
+    Column("reported", Boolean, nullable=False),
     Column("members", LargeBinary, nullable=False),
     UniqueConstraint("code_set", "label"),
 )
@@ -101,14 +97,14 @@ run = Table(
     Column("finished_at", _TIME),
     Column("trigger", String, nullable=False),  # "manual" | "schedule"
     Column("outcome", String, nullable=False),  # "running" | "ok" | "failed"
-    Column("releases_found", Integer, nullable=False, default=0),
-    Column("imported", String, nullable=False, default=""),  # labels, comma-separated
-    Column("reports", String, nullable=False, default=""),  # report paths, one per line
-    Column("emails_sent", Integer, nullable=False, default=0),
-    Column("error", String, nullable=False, default=""),
+    Column("releases_found", Integer, nullable=False),
+    Column("imported", String, nullable=False),  # labels, comma-separated
+    Column("reports", String, nullable=False),  # report paths, one per line
+    Column("emails_sent", Integer, nullable=False),
+    Column("error", String, nullable=False),
     # "check", or "remove" (`tracker remove`); the server default fills the rows of older runs.
-    Column("kind", String, nullable=False, default="check", server_default="check"),
-    Column("note", String, nullable=False, default="", server_default=""),  # what a removal did
+    Column("kind", String, nullable=False, server_default="check"),
+    Column("note", String, nullable=False, server_default=""),  # what a removal did
 )
 
 # Emails are stored before they are sent; a failed send is retried on the next run.
@@ -122,8 +118,8 @@ outbox = Table(
     Column("subject", String, nullable=False),
     Column("message", LargeBinary, nullable=False),
     Column("sent_at", _TIME),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("last_error", String, nullable=False, default=""),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", String, nullable=False),
 )
 
 # One version of a watchlist (`tracker watch add NAME FILE`). Re-adding a name adds a version;
