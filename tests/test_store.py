@@ -289,3 +289,14 @@ def test_what_the_guard_is_told_of_a_stored_release(store: Store) -> None:
     with store.catalog.batch() as batch:
         previous = batch.previous(stored.release)
     assert previous == Previous("2025", 5, frozenset({"A2", "A3", "A4", "A5"}))
+
+
+def test_an_in_memory_sqlite_database_goes_through_sqlalchemy() -> None:
+    """No file to open with sqlite3: the engine's one connection holds the database; dates
+    and times are written as for a file."""
+    with Store("sqlite://") as store:
+        add(store, _release("2025", 10))
+        (stored,) = store.catalog.releases()
+        with store.transaction() as sql:
+            assert sql.values("SELECT effective FROM release") == ["2025-01-01"]
+    assert stored.info.effective == date(2025, 1, 1) and stored.imported_at.tzinfo is not None

@@ -88,10 +88,6 @@ class Database:
             raise
 
     @property
-    def dialect(self) -> str:
-        return "sqlite" if self.file is not None else self.engine.dialect.name
-
-    @property
     def engine(self) -> Engine:
         """SQLAlchemy's engine: the database's own (not a SQLite file), or one made when a
         SQLite file's schema is created or migrated."""

@@ -10,7 +10,7 @@ loaded only to create or migrate a database.
 
 Values come back as the driver gives them: SQLite hands dates, times and booleans back as
 text and integers, in the forms SQLAlchemy wrote them in (databases made by earlier trackers
-hold those too); ``as_date``, ``as_time`` and ``as_bool`` read either.
+hold those too); ``as_date`` and ``as_time`` read either.
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class Sql:
-    """One transaction; ``dialect`` is "sqlite" or "postgresql"."""
-
-    dialect: str
+    """One transaction."""
 
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         raise NotImplementedError
@@ -60,8 +58,6 @@ class Sql:
 class SqliteSql(Sql):
     """A transaction on a ``sqlite3`` connection."""
 
-    dialect = "sqlite"
-
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._conn = connection
 
@@ -81,27 +77,31 @@ class SqliteSql(Sql):
 
 
 class AlchemySql(Sql):
-    """A transaction on a SQLAlchemy connection (PostgreSQL)."""
+    """A transaction on a SQLAlchemy connection (PostgreSQL; an in-memory SQLite)."""
 
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
-        self.dialect = connection.dialect.name
+        self._sqlite = connection.dialect.name == "sqlite"
 
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         from sqlalchemy import text
 
-        return [tuple(row) for row in self._conn.execute(text(sql), dict(params or {}))]
+        return [tuple(row) for row in self._conn.execute(text(sql), self._params(params))]
 
     def run(self, sql: str, params: Params | None = None) -> int:
         from sqlalchemy import text
 
-        return self._conn.execute(text(sql), dict(params or {})).rowcount
+        return self._conn.execute(text(sql), self._params(params)).rowcount
 
     def run_many(self, sql: str, rows: Sequence[Params]) -> None:
         from sqlalchemy import text
 
         if rows:
-            self._conn.execute(text(sql), [dict(row) for row in rows])
+            self._conn.execute(text(sql), [self._params(row) for row in rows])
+
+    def _params(self, params: Params | None) -> dict[str, Any]:
+        # SQLite holds dates and times as text whichever way it is reached (see _sqlite).
+        return _sqlite(params) if self._sqlite else dict(params or {})
 
     def insert(self, sql: str, params: Params) -> int:
         found = self.first(f"{sql} RETURNING id", params)
@@ -133,10 +133,6 @@ def as_time(value: Any) -> datetime | None:
         return None
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def as_bool(value: Any) -> bool:
-    return bool(value)
 
 
 def _sqlite(params: Params | None) -> dict[str, Any]:
