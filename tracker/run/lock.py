@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tracker.errors import BusyError, ConfigError, TrackerError
-from tracker.store.database import redact_url, sqlite_file
+from tracker.store.database import is_sqlite, redact_url, sqlite_file
 
 if TYPE_CHECKING:  # SQLAlchemy is imported for a PostgreSQL lock only (0.2 s of start-up)
     from sqlalchemy.engine import Connection
@@ -84,7 +84,7 @@ def lock_for(db_url: str, data_dir: Path) -> DatabaseLock:
     added here; until then, tracker writes only to databases it can lock.
     """
     name = redact_url(db_url)
-    if db_url.strip().partition("://")[0].split("+", 1)[0].lower() == "sqlite":
+    if is_sqlite(db_url):
         return DatabaseLock(db_url, name, lock_path_for(db_url, data_dir))
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError

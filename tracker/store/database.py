@@ -35,12 +35,18 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
+def is_sqlite(url: str) -> bool:
+    """Whether a database URL is SQLite's (``sqlite://``, ``sqlite+driver://``)."""
+    scheme, sep, _ = url.strip().partition("://")
+    return bool(sep) and scheme.split("+", 1)[0].lower() == "sqlite"
+
+
 def sqlite_file(url: str) -> str | None:
     """The file of a ``sqlite[+driver]:///path`` URL, or None for any other URL, an in-memory
     SQLite or a ``file:`` URI."""
-    scheme, sep, rest = url.strip().partition("://")
-    if not sep or scheme.split("+", 1)[0].lower() != "sqlite":
+    if not is_sqlite(url):
         return None
+    rest = url.strip().partition("://")[2]
     # sqlite:///relative.db and sqlite:////absolute.db; the "?..." part holds driver options.
     path = rest.removeprefix("/").split("?", 1)[0]
     if path in ("", ":memory:") or path.startswith("file:"):
@@ -161,8 +167,7 @@ class Database:
 def _must_exist(url: str, file: str | None) -> None:
     """A SQLite database must be there before it is opened: opening creates it (and an
     in-memory one holds nothing). A server database says so when its tables are read."""
-    sqlite = url.strip().partition("://")[0].split("+", 1)[0].lower() == "sqlite"
-    if (file is None and sqlite) or (file is not None and not Path(file).is_file()):
+    if (file is None and is_sqlite(url)) or (file is not None and not Path(file).is_file()):
         raise NotFoundError(f"database not found: {redact_url(url)}")
 
 

@@ -64,6 +64,7 @@ _VERSION_DDL = (
     f"CREATE TABLE {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL, "
     f"CONSTRAINT {VERSION_TABLE}_pkc PRIMARY KEY (version_num))"
 )
+_STAMP = f"INSERT INTO {VERSION_TABLE} (version_num) VALUES (:head)"
 # The tables' DDL for SQLite (``sqlite_ddl``): a new SQLite file is made from it.
 SQLITE_SCHEMA = FOLDER / "sqlite.sql"
 
@@ -205,41 +206,42 @@ def _unversioned(found: Found, name: str) -> str | None:
 
 
 def read(db: Database) -> Found:
-    """Where the database's schema stands: its version, or which tracker tables it holds."""
+    """Where the database's schema stands: its version, or which tracker tables it holds.
+    A SQLite file is read from its own catalog (no SQLAlchemy to load), any other database
+    through SQLAlchemy's inspector."""
     if db.file is not None:
-        return _read_sqlite(db)
+        with db.transaction() as sql:
+            return _found(
+                set(sql.values("SELECT name FROM sqlite_master WHERE type = 'table'")),
+                lambda: sql.values(f"SELECT version_num FROM {VERSION_TABLE}"),
+                lambda table: {row[1] for row in sql.rows(f'PRAGMA table_info("{table}")')},
+            )
     from sqlalchemy import inspect, text
 
     with db.connect() as conn:
         inspector = inspect(conn)
-        tables = set(inspector.get_table_names())
-        version = None
-        if VERSION_TABLE in tables:
-            rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
-            version = "+".join(sorted(rows)) or None
-        held = frozenset(tables & BASELINE_TABLES.keys())
-        missing: list[str] = []
-        if version is None and held == BASELINE_TABLES.keys():
-            for table, columns in BASELINE_TABLES.items():
-                there = {c["name"] for c in inspector.get_columns(table)}
-                missing += [f"{table}.{c}" for c in columns if c not in there]
-        return Found(version, held, tuple(missing))
+        return _found(
+            set(inspector.get_table_names()),
+            lambda: list(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()),
+            lambda table: {c["name"] for c in inspector.get_columns(table)},
+        )
 
 
-def _read_sqlite(db: Database) -> Found:
-    """``read`` for a SQLite file, from its own catalog: no SQLAlchemy to load."""
-    with db.transaction() as sql:
-        tables = set(sql.values("SELECT name FROM sqlite_master WHERE type = 'table'"))
-        version = None
-        if VERSION_TABLE in tables:
-            version = "+".join(sorted(sql.values(f"SELECT version_num FROM {VERSION_TABLE}")))
-        held = frozenset(tables & BASELINE_TABLES.keys())
-        missing: list[str] = []
-        if not version and held == BASELINE_TABLES.keys():
-            for table, columns in BASELINE_TABLES.items():
-                there = {row[1] for row in sql.rows(f'PRAGMA table_info("{table}")')}
-                missing += [f"{table}.{c}" for c in columns if c not in there]
-        return Found(version or None, held, tuple(missing))
+def _found(
+    tables: set[str],
+    versions: Callable[[], list[str]],
+    columns: Callable[[str], set[str]],
+) -> Found:
+    """``Found`` from a database's table names; ``versions`` reads alembic_version's rows (when
+    the table is there), ``columns`` a table's column names (for an unversioned database)."""
+    version = ("+".join(sorted(versions())) or None) if VERSION_TABLE in tables else None
+    held = frozenset(tables & BASELINE_TABLES.keys())
+    missing: list[str] = []
+    if version is None and held == BASELINE_TABLES.keys():
+        for table, names in BASELINE_TABLES.items():
+            there = columns(table)
+            missing += [f"{table}.{c}" for c in names if c not in there]
+    return Found(version, held, tuple(missing))
 
 
 def _migrate(db: Database, step: Upgrade, *, stamp: bool) -> None:
@@ -288,7 +290,7 @@ def _create_sqlite(db: Database, head: str) -> None:
         for statement in filter(str.strip, statements):
             sql.run(statement)
         sql.run(_VERSION_DDL)
-        sql.run(f"INSERT INTO {VERSION_TABLE} (version_num) VALUES (:head)", {"head": head})
+        sql.run(_STAMP, {"head": head})
 
 
 def sqlite_ddl() -> str:
@@ -319,7 +321,7 @@ def _create(conn: Connection, head: str) -> None:
 
     metadata.create_all(conn)
     conn.execute(text(_VERSION_DDL))
-    conn.execute(text(f"INSERT INTO {VERSION_TABLE} (version_num) VALUES (:head)"), {"head": head})
+    conn.execute(text(_STAMP), {"head": head})
 
 
 @contextmanager
